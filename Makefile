@@ -1,0 +1,95 @@
+# mb: a medallion lakehouse made of small C filters.
+#
+#   make            build every tool into build/
+#   make demo       install what is missing, build, run the main job
+#   make test       install what is missing, run the bats suite, then run
+#                   it again against an ASan+UBSan build
+#   make bench      throughput and peak RSS against the peers on this machine
+#   make install    PREFIX=/usr/local: binaries and man pages
+#   make deps       install the Debian packages mb needs (as root), or print
+#                   the apt-get command that would
+
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+CFLAGS ?= -O2 -g
+B ?= build
+
+# Debian packages: libraries, and what the tests and the demo run.
+DEPS_BUILD = gcc make pkg-config libc6-dev libjsmn-dev libcsv-dev \
+	libxxhash-dev libzstd-dev libcurl4-openssl-dev zstd
+DEPS_TEST = bats bats-assert bats-support jq miller python3 xxhash
+DEPS = $(DEPS_BUILD) $(DEPS_TEST)
+
+# Recursively expanded, so pkg-config runs only after `deps` installed it.
+PKG = $(shell pkg-config $(1) $(2) 2>/dev/null || echo $(3))
+MB_CPPFLAGS = -Ilib -D_GNU_SOURCE -DJSMN_PARENT_LINKS -DJSMN_STRICT \
+	$(call PKG,--cflags,libzstd libxxhash,)
+MB_CFLAGS = -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter
+MB_LDLIBS = $(call PKG,--libs,libzstd,-lzstd) \
+	$(call PKG,--libs,libxxhash,-lxxhash) -lcsv -lm
+CURL_LIBS = $(call PKG,--libs,libcurl,-lcurl)
+
+LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_HDR = $(wildcard lib/*.h)
+TOOL_SRC = $(sort $(wildcard bin/mb-*.c))
+TOOLS = $(patsubst bin/%.c,%,$(TOOL_SRC))
+MANS = $(wildcard man/*.[1-9])
+
+all: $(addprefix $(B)/,$(TOOLS))
+
+$(B)/obj/%.o: lib/%.c $(LIB_HDR) | $(B)/obj
+	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libmb.a: $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC))
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/mb-%: bin/mb-%.c $(B)/libmb.a $(LIB_HDR)
+	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a \
+		$(MB_LDLIBS) $(if $(filter mb-summarize,$*),$(CURL_LIBS)) $(LDFLAGS)
+
+$(B)/obj:
+	mkdir -p $@
+
+# The same sources under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' all
+
+deps:
+	@missing=""; for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+			|| missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "make deps: installing$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q --no-install-recommends $$missing >/dev/null \
+		|| { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null; }; \
+	else \
+		echo "make deps: missing packages; run:"; \
+		echo "  sudo apt-get install -y$$missing"; exit 1; \
+	fi
+
+test: deps
+	$(MAKE) all asan
+	bats tests
+	MB_BIN=$(CURDIR)/build-asan ASAN_OPTIONS=detect_leaks=1 bats tests
+
+demo: deps
+	$(MAKE) all
+	sh pipelines/demo.sh
+
+bench: deps
+	$(MAKE) all
+	sh bench/bench.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	for t in $(TOOLS); do install -m 755 $(B)/$$t $(DESTDIR)$(PREFIX)/bin/; done
+	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf build build-asan demo-out
+
+.PHONY: all asan deps test demo bench install clean
