@@ -213,10 +213,14 @@ void mb_rec_write(const mb_rec *r, mb_buf *b);
 /* Validates a JSON value (strict, as mb_rec_parse) and its UTF-8; 0 or -1
  * with "column N: ..." in mb_errmsg(). */
 int mb_json_check(const char *p, size_t n);
+/* The same, and the value must be an object: what one NDJSON line is. */
+int mb_json_check_object(const char *p, size_t n);
 /* Unescapes the body of a JSON string (without quotes), appending to out. */
 int mb_json_unescape(const char *p, size_t n, mb_buf *out);
 /* Checks UTF-8; returns the offset of the first bad byte, or -1. */
 long mb_utf8_bad(const char *p, size_t n);
+/* Length (1..4) of the valid UTF-8 sequence at p, or 0 when it is not. */
+size_t mb_utf8_seq(const unsigned char *p, size_t n);
 
 /* ---- exact decimals (dec.c) -------------------------------------------- */
 

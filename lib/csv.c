@@ -1,0 +1,381 @@
+/*
+ * csv.c: CSV text, fed line by line, to NDJSON records, over libcsv.
+ * The first row names the fields; each value is typed by its text (see
+ * mb.h).  A row whose field count differs from the header's, whose quoting
+ * is broken, or that never closes its quote is handed out as a bad row
+ * with the text it had, so the caller can keep it as a _raw record.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "mb.h"
+
+typedef struct qrow {
+	mb_buf json, raw;
+	uint64_t lineno;
+	char err[200];
+	int bad;
+} qrow;
+
+struct mb_csv {
+	struct csv_parser p;
+	unsigned char opts;
+	char delim;
+	size_t maxrow;
+	int have_header;
+	mb_buf keys;		/* "k":  for every column, back to back */
+	size_t *koff;		/* start of each column's key in keys */
+	int ncols, capcols;
+	mb_buf row;		/* the record being built */
+	int nf, badutf8;
+	mb_buf hdr;		/* header names while the header row is read */
+	size_t *hoff;
+	int nh, caph;
+	mb_buf raw;		/* lines of the pending row */
+	uint64_t rowline;
+	qrow *q;
+	int qlen, qcap, qhead;
+	const char *errnow;
+};
+
+static int
+keep_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static void
+parser_init(mb_csv *c)
+{
+	csv_init(&c->p, c->opts);
+	csv_set_delim(&c->p, (unsigned char)c->delim);
+	csv_set_space_func(&c->p, keep_space);
+}
+
+mb_csv *
+mb_csv_new(char delim, size_t maxrow)
+{
+	mb_csv *c = mb_xcalloc(1, sizeof(*c));
+
+	c->delim = delim ? delim : ',';
+	c->maxrow = maxrow ? maxrow : MB_MAX_LINE_DEFAULT;
+	c->opts = CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL;
+	parser_init(c);
+	return c;
+}
+
+void
+mb_csv_free(mb_csv *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	csv_free(&c->p);
+	mb_buf_free(&c->keys);
+	mb_buf_free(&c->row);
+	mb_buf_free(&c->hdr);
+	mb_buf_free(&c->raw);
+	for (i = 0; i < c->qcap; i++) {
+		mb_buf_free(&c->q[i].json);
+		mb_buf_free(&c->q[i].raw);
+	}
+	free(c->q);
+	free(c->koff);
+	free(c->hoff);
+	free(c);
+}
+
+int
+mb_csv_has_header(const mb_csv *c)
+{
+	return c->have_header;
+}
+
+static qrow *
+qpush(mb_csv *c)
+{
+	qrow *r;
+
+	if (c->qhead == c->qlen)
+		c->qhead = c->qlen = 0;
+	if (c->qlen == c->qcap) {
+		c->qcap = c->qcap ? c->qcap * 2 : 4;
+		c->q = mb_xrealloc(c->q, (size_t)c->qcap * sizeof(*c->q));
+		memset(c->q + c->qlen, 0, (size_t)(c->qcap - c->qlen) * sizeof(*c->q));
+	}
+	r = &c->q[c->qlen++];
+	r->json.len = 0;
+	r->raw.len = 0;
+	r->bad = 0;
+	r->err[0] = '\0';
+	return r;
+}
+
+static void
+push_bad(mb_csv *c, const char *raw, size_t n, uint64_t lineno, const char *msg)
+{
+	qrow *r = qpush(c);
+
+	mb_buf_add(&r->raw, raw, n);
+	r->lineno = lineno;
+	r->bad = 1;
+	snprintf(r->err, sizeof(r->err), "%s", msg);
+}
+
+/* Is s an integer without leading zeros that fits int64, or a JSON
+ * number with a fraction or an exponent? */
+static int
+is_number(const char *s, size_t n)
+{
+	size_t i = 0, intd;
+
+	if (i < n && s[i] == '-')
+		i++;
+	intd = i;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	intd = i - intd;
+	if (intd == 0 || (intd > 1 && s[i - intd] == '0'))
+		return 0;
+	if (i == n) {
+		if (intd > 19)
+			return 0;
+		if (intd == 19) {
+			const char *d = s + (s[0] == '-');
+
+			return memcmp(d, s[0] == '-' ? "9223372036854775808" :
+			    "9223372036854775807", 19) <= 0;
+		}
+		return 1;
+	}
+	if (s[i] == '.') {
+		size_t f = ++i;
+
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == f)
+			return 0;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		size_t f;
+
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		f = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == f)
+			return 0;
+	}
+	return i == n;
+}
+
+static void
+put_value(mb_csv *c, const char *s, size_t n)
+{
+	mb_buf *b = &c->row;
+
+	if (s == NULL) {
+		mb_buf_add(b, "null", 4);
+		return;
+	}
+	if (n > 0 && n <= 24 && is_number(s, n)) {
+		mb_buf_add(b, s, n);
+		return;
+	}
+	if (n == 4 && strncasecmp(s, "true", 4) == 0) {
+		mb_buf_add(b, "true", 4);
+		return;
+	}
+	if (n == 5 && strncasecmp(s, "false", 5) == 0) {
+		mb_buf_add(b, "false", 5);
+		return;
+	}
+	if (mb_buf_json_str(b, s, n) > 0)
+		c->badutf8 = c->nf + 1;
+}
+
+static void
+cb_field(void *s, size_t n, void *data)
+{
+	mb_csv *c = data;
+
+	if (!c->have_header) {
+		if (c->nh == c->caph) {
+			c->caph = c->caph ? c->caph * 2 : 32;
+			c->hoff = mb_xrealloc(c->hoff, (size_t)(c->caph + 1) * sizeof(size_t));
+		}
+		c->hoff[c->nh++] = c->hdr.len;
+		if (s)
+			mb_buf_add(&c->hdr, s, n);
+		c->hoff[c->nh] = c->hdr.len;
+		return;
+	}
+	if (c->nf < c->ncols) {
+		if (c->nf > 0)
+			mb_buf_addc(&c->row, ',');
+		mb_buf_add(&c->row, c->keys.p + c->koff[c->nf],
+		    c->koff[c->nf + 1] - c->koff[c->nf]);
+		put_value(c, s, n);
+	}
+	c->nf++;
+}
+
+/* Turns the collected header names into "key": prefixes, naming an empty
+ * column _cN and making a repeated name unique with _2, _3... */
+static void
+take_header(mb_csv *c)
+{
+	int i, j, dup;
+	mb_buf name = { 0 };
+
+	c->ncols = c->nh;
+	c->koff = mb_xrealloc(c->koff, (size_t)(c->ncols + 1) * sizeof(size_t));
+	c->keys.len = 0;
+	for (i = 0; i < c->nh; i++) {
+		name.len = 0;
+		if (c->hoff[i + 1] == c->hoff[i])
+			mb_buf_printf(&name, "_c%d", i + 1);
+		else
+			mb_buf_add(&name, c->hdr.p + c->hoff[i], c->hoff[i + 1] - c->hoff[i]);
+		for (dup = 1, j = 0; j < i; j++)
+			if (c->hoff[j + 1] - c->hoff[j] == name.len &&
+			    memcmp(c->hdr.p + c->hoff[j], name.p, name.len) == 0)
+				dup++;
+		if (dup > 1)
+			mb_buf_printf(&name, "_%d", dup);
+		c->koff[i] = c->keys.len;
+		mb_buf_json_str(&c->keys, name.p, name.len);
+		mb_buf_addc(&c->keys, ':');
+	}
+	c->koff[c->nh] = c->keys.len;
+	mb_buf_free(&name);
+	c->have_header = 1;
+}
+
+static void
+cb_row(int term, void *data)
+{
+	mb_csv *c = data;
+	qrow *r;
+
+	(void)term;
+	if (!c->have_header) {
+		take_header(c);
+		c->raw.len = 0;
+		return;
+	}
+	r = qpush(c);
+	mb_buf_add(&r->raw, c->raw.p, c->raw.len);
+	r->lineno = c->rowline;
+	if (c->nf != c->ncols) {
+		r->bad = 1;
+		snprintf(r->err, sizeof(r->err),
+		    "ragged row: %d fields, the header has %d", c->nf, c->ncols);
+	} else if (c->badutf8) {
+		r->bad = 1;
+		snprintf(r->err, sizeof(r->err), "invalid UTF-8 in field %d",
+		    c->badutf8);
+	} else {
+		mb_buf_addc(&r->json, '{');
+		mb_buf_add(&r->json, c->row.p, c->row.len);
+		mb_buf_addc(&r->json, '}');
+	}
+	c->row.len = 0;
+	c->nf = 0;
+	c->badutf8 = 0;
+	c->raw.len = 0;
+}
+
+int
+mb_csv_set_header(mb_csv *c, const char *line, size_t n)
+{
+	mb_buf_add(&c->raw, line, n);
+	csv_parse(&c->p, line, n, cb_field, cb_row, c);
+	csv_parse(&c->p, "\n", 1, cb_field, cb_row, c);
+	c->raw.len = 0;
+	if (!c->have_header)
+		return mb_seterr("no header row");
+	return 0;
+}
+
+/* Gives up on the pending row: each of its lines becomes a bad row. */
+static void
+split_pending(mb_csv *c, const char *why)
+{
+	const char *p = c->raw.p, *e = c->raw.p + c->raw.len, *nl;
+	uint64_t ln = c->rowline;
+
+	while (p < e || (p == e && ln == c->rowline)) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		if (nl == NULL)
+			nl = e;
+		push_bad(c, p, (size_t)(nl - p), ln++, why);
+		p = nl + 1;
+	}
+	csv_free(&c->p);
+	parser_init(c);
+	c->raw.len = 0;
+	c->row.len = 0;
+	c->nf = 0;
+	c->badutf8 = 0;
+	if (!c->have_header) {
+		c->nh = 0;
+		c->hdr.len = 0;
+	}
+}
+
+int
+mb_csv_feed(mb_csv *c, const char *line, size_t n, uint64_t lineno)
+{
+	if (c->raw.len == 0 && c->p.pstate == 0) {
+		c->rowline = lineno;
+	} else
+		mb_buf_addc(&c->raw, '\n');
+	mb_buf_add(&c->raw, line, n);
+	if (csv_parse(&c->p, line, n, cb_field, cb_row, c) != n ||
+	    csv_parse(&c->p, "\n", 1, cb_field, cb_row, c) != 1) {
+		split_pending(c, "malformed quoting: a quote inside an unquoted field or after a closing quote");
+		return 0;
+	}
+	if (c->p.pstate == 0)
+		c->raw.len = 0;		/* blank line, or the row ended */
+	else if (c->raw.len > c->maxrow)
+		split_pending(c, "row longer than the limit (an unclosed quote?)");
+	return 0;
+}
+
+void
+mb_csv_finish(mb_csv *c)
+{
+	if (c->p.pstate != 0 || c->raw.len > 0) {
+		if (c->p.quoted)
+			split_pending(c, "unclosed quote at end of input");
+		else {
+			csv_fini(&c->p, cb_field, cb_row, c);
+			c->raw.len = 0;
+		}
+	}
+}
+
+int
+mb_csv_next(mb_csv *c, mb_csv_row *row)
+{
+	qrow *r;
+
+	if (c->qhead >= c->qlen)
+		return 0;
+	r = &c->q[c->qhead++];
+	row->json = r->bad ? NULL : r->json.p;
+	row->json_len = r->bad ? 0 : r->json.len;
+	row->raw = r->raw.p ? r->raw.p : "";
+	row->raw_len = r->raw.len;
+	row->lineno = r->lineno;
+	row->error = r->bad ? r->err : NULL;
+	return 1;
+}

@@ -1,0 +1,88 @@
+/*
+ * out.c: the programs' one buffered stdout.  A closed pipe downstream ends
+ * the program quietly with status 0; another write error is status 1.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mb.h"
+
+#define OUTSZ (256 * 1024)
+
+static char outbuf[OUTSZ];
+static size_t outlen;
+static int outdead;
+
+static void
+write_all(const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(STDOUT_FILENO, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE)
+				_exit(MB_EXIT_OK);
+			outdead = 1;
+			mb_err("write error on standard output: %s", strerror(errno));
+			_exit(MB_EXIT_FAIL);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void
+mb_out_flush(void)
+{
+	if (outlen) {
+		write_all(outbuf, outlen);
+		outlen = 0;
+	}
+}
+
+void
+mb_out(const void *p, size_t n)
+{
+	if (outlen + n <= OUTSZ) {
+		memcpy(outbuf + outlen, p, n);
+		outlen += n;
+		return;
+	}
+	mb_out_flush();
+	if (n >= OUTSZ)
+		write_all(p, n);
+	else {
+		memcpy(outbuf, p, n);
+		outlen = n;
+	}
+}
+
+void
+mb_out_buf(const mb_buf *b)
+{
+	mb_out(b->p, b->len);
+}
+
+int
+mb_out_pending(void)
+{
+	return outlen > 0;
+}
+
+int
+mb_finish(int status)
+{
+	mb_out_flush();
+	if (close(STDOUT_FILENO) != 0 && errno != EBADF && errno != EINTR) {
+		if (errno == EPIPE)
+			return status;
+		mb_err("closing standard output: %s", strerror(errno));
+		return MB_EXIT_FAIL;
+	}
+	return status;
+}
