@@ -191,6 +191,18 @@ mb_utf8_bad(const char *s, size_t n)
 	return -1;
 }
 
+/* 1 for bytes that go into a JSON string as they are. */
+static const unsigned char jplain[256] = {
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+	R16(0), R16(0),
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	R16(1), R16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	R16(1), R16(1),
+	R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0)
+#undef R16
+};
+
 size_t
 mb_buf_json_str(mb_buf *b, const char *s, size_t n)
 {
@@ -202,8 +214,7 @@ mb_buf_json_str(mb_buf *b, const char *s, size_t n)
 	b->p[b->len++] = '"';
 	while (i < n) {
 		run = i;
-		while (i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\' &&
-		    p[i] < 0x80)
+		while (i < n && jplain[p[i]])
 			i++;
 		if (i > run)
 			mb_buf_add(b, p + run, i - run);

@@ -159,6 +159,12 @@ mb_in_set_wait_newline(mb_in *in, int on)
 }
 
 uint64_t
+mb_in_lineno(const mb_in *in)
+{
+	return in->lineno;
+}
+
+uint64_t
 mb_in_consumed(const mb_in *in)
 {
 	return in->consumed;

@@ -129,6 +129,7 @@ size_t mb_in_peek(mb_in *in, const char **p, size_t n);
  * complete lines end. */
 void mb_in_set_wait_newline(mb_in *in, int on);
 uint64_t mb_in_consumed(const mb_in *in);	/* bytes of complete lines handed out */
+uint64_t mb_in_lineno(const mb_in *in);	/* number of the last line handed out */
 void mb_in_close(mb_in *in);
 
 /* ---- output (out.c: the programs' stdout) ------------------------------ */
@@ -300,6 +301,7 @@ void mb_csv_free(mb_csv *c);
 /* Sets the header from a line of CSV text (for a file read from the middle). */
 int mb_csv_set_header(mb_csv *c, const char *line, size_t n);
 int mb_csv_has_header(const mb_csv *c);
+int mb_csv_has_key(const mb_csv *c, const char *name);
 /* Feeds one line (without its "\n").  Rows completed by it are queued;
  * take them with mb_csv_next() before feeding the next line. */
 int mb_csv_feed(mb_csv *c, const char *line, size_t n, uint64_t lineno);

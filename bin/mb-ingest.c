@@ -1,0 +1,979 @@
+/*
+ * mb-ingest: reads CSV, NDJSON and JSON-array files (plain or zstd), whole
+ * directories or stdin, and writes bronze NDJSON: every record with its
+ * lineage (_source, _offset, _ingested_at, _hash) added.  Nothing is ever
+ * dropped: a line that does not parse stays in the stream, or goes to
+ * --quarantine, as {"_raw": ..., "_errors": [...]} with the same lineage.
+ * With --checkpoint it remembers what it has read, so a rerun takes only
+ * new files and the new lines of files that grew, like Auto Loader; with
+ * --watch it keeps polling for them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "mb.h"
+
+#define LIT(b, s) mb_buf_add((b), (s), sizeof(s) - 1)
+
+enum fmt { F_AUTO, F_NDJSON, F_CSV, F_ARRAY };
+
+static struct {
+	enum fmt format;
+	char delim;
+	size_t maxline;
+	const char *quarantine, *checkpoint;
+	int flatten, stats, progress, quiet;
+	double watch;
+} opt = { F_AUTO, 0, 0, NULL, NULL, 0, 0, 0, 0, 0 };
+
+static struct {
+	uint64_t lines, records, malformed, blank, bytes;
+} st;
+
+static int status = MB_EXIT_OK;
+static volatile sig_atomic_t stop;
+
+/* Where bad records go: stdout, or the --quarantine file. */
+static int qfd = -1;
+static mb_buf qbuf;
+
+/* Per-file state of the record writer. */
+static mb_buf src_json;		/* the file's name as a JSON string */
+static mb_buf rec, flat;
+static mb_rec *prec;
+static int64_t ts_ms = -1;
+static char ts_txt[32];
+
+#define MAX_SHOWN 100
+static uint64_t shown;
+
+/* ---- writing records ---------------------------------------------------- */
+
+static void
+lineage(mb_buf *b, uint64_t lineno, uint64_t hash)
+{
+	int64_t now = mb_time_now_ms();
+
+	if (now != ts_ms) {
+		mb_buf t = { 0 };
+
+		mb_time_fmt(&t, now);
+		memcpy(ts_txt, t.p, t.len);
+		ts_txt[t.len] = '\0';
+		mb_buf_free(&t);
+		ts_ms = now;
+	}
+	LIT(b, "\"_source\":");
+	mb_buf_add(b, src_json.p, src_json.len);
+	LIT(b, ",\"_offset\":");
+	mb_buf_addu(b, lineno);
+	LIT(b, ",\"_ingested_at\":\"");
+	mb_buf_add(b, ts_txt, 24);
+	LIT(b, "\",\"_hash\":\"");
+	mb_buf_addhex64(b, hash);
+	LIT(b, "\"}\n");
+}
+
+static void
+qflush(void)
+{
+	size_t off = 0;
+	ssize_t w;
+
+	while (off < qbuf.len) {
+		w = write(qfd, qbuf.p + off, qbuf.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			mb_die(MB_EXIT_FAIL, "%s: %s", opt.quarantine, strerror(errno));
+		off += (size_t)w;
+	}
+	qbuf.len = 0;
+}
+
+/* A record that could not be read: its text, why, and its lineage. */
+static void
+bad(const char *file, const char *raw, size_t n, uint64_t lineno, uint64_t hash,
+    const char *why, uint64_t full_len)
+{
+	mb_buf *b = qfd >= 0 ? &qbuf : &rec;
+	mb_buf m = { 0 };
+
+	if (b == &rec)
+		rec.len = 0;
+	st.malformed++;
+	st.records++;
+	if (full_len) {
+		mb_buf_printf(&m, "line of %llu bytes is longer than --max-line %zu; "
+		    "_raw holds its first %zu bytes", (unsigned long long)full_len,
+		    opt.maxline ? opt.maxline : MB_MAX_LINE_DEFAULT, n);
+		why = mb_buf_cstr(&m);
+	}
+	if (shown++ < MAX_SHOWN)
+		mb_warn("%s:%llu: %s", file, (unsigned long long)lineno, why);
+	LIT(b, "{\"_raw\":");
+	if (mb_buf_json_str(b, raw, n) > 0) {
+		LIT(b, ",\"_raw_b64\":\"");
+		mb_buf_b64(b, raw, n);
+		mb_buf_addc(b, '"');
+	}
+	LIT(b, ",\"_errors\":[{\"rule\":\"parse\",\"field\":null,\"message\":");
+	mb_buf_json_str(b, why, strlen(why));
+	LIT(b, "}],");
+	lineage(b, lineno, hash);
+	mb_buf_free(&m);
+	if (b == &rec)
+		mb_out_buf(&rec);
+	else if (qbuf.len > 65536)
+		qflush();
+}
+
+/* Appends "key":value pairs of object v, flattened under prefix. */
+static int
+flatten_obj(mb_buf *b, int v, mb_buf *prefix, int first)
+{
+	int i, n = mb_rec_len(prec, v), c;
+	size_t plen = prefix->len;
+	mb_span k, raw;
+
+	for (i = 0; i < n; i++) {
+		c = mb_rec_child(prec, v, i, &k);
+		prefix->len = plen;
+		if (plen)
+			mb_buf_addc(prefix, '.');
+		mb_json_unescape(k.p, k.len, prefix);
+		if (mb_rec_type(prec, c) == MB_T_OBJ && mb_rec_len(prec, c) > 0) {
+			first = flatten_obj(b, c, prefix, first);
+			continue;
+		}
+		if (!first)
+			mb_buf_addc(b, ',');
+		first = 0;
+		mb_buf_json_str(b, prefix->p, prefix->len);
+		mb_buf_addc(b, ':');
+		raw = mb_rec_raw(prec, c);
+		mb_buf_add(b, raw.p, raw.len);
+	}
+	prefix->len = plen;
+	return first;
+}
+
+/* A line holding one valid JSON object: out with lineage added. */
+static void
+good(const char *p, size_t n, uint64_t lineno, uint64_t hash, int mayhave)
+{
+	size_t close = n;
+	int empty;
+
+	st.records++;
+	rec.len = 0;
+	while (n > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	if (opt.flatten || (mayhave && memmem(p, n, "\"_source\"", 9) != NULL)) {
+		/* Rewrite: flattened, or lineage already present (re-ingest). */
+		mb_buf prefix = { 0 };
+
+		mb_rec_parse(prec, p, n);
+		flat.len = 0;
+		mb_buf_addc(&flat, '{');
+		if (opt.flatten)
+			flatten_obj(&flat, 0, &prefix, 1);
+		else {
+			int i, first = 1;
+
+			for (i = 0; i < mb_rec_nfields(prec); i++) {
+				mb_span k = mb_rec_key(prec, i), raw;
+
+				if ((k.len == 7 && memcmp(k.p, "_source", 7) == 0) ||
+				    (k.len == 7 && memcmp(k.p, "_offset", 7) == 0) ||
+				    (k.len == 12 && memcmp(k.p, "_ingested_at", 12) == 0) ||
+				    (k.len == 5 && memcmp(k.p, "_hash", 5) == 0))
+					continue;
+				if (!first)
+					mb_buf_addc(&flat, ',');
+				first = 0;
+				raw = mb_rec_raw(prec, mb_rec_field(prec, i));
+				mb_buf_addc(&flat, '"');
+				mb_buf_add(&flat, k.p, k.len);
+				LIT(&flat, "\":");
+				mb_buf_add(&flat, raw.p, raw.len);
+			}
+		}
+		mb_buf_free(&prefix);
+		mb_buf_addc(&flat, '}');
+		p = flat.p;
+		n = close = flat.len;
+	}
+	while (close > 0 && p[close - 1] != '}')
+		close--;
+	close--;
+	/* Is it "{}" (maybe with blanks)? Then no comma before the lineage. */
+	empty = 1;
+	for (size_t i = (size_t)((const char *)memchr(p, '{', n) - p) + 1; i < close; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r') {
+			empty = 0;
+			break;
+		}
+	/* p[0..close) is "{...", without the closing brace. */
+	mb_buf_add(&rec, p, close);
+	if (!empty)
+		mb_buf_addc(&rec, ',');
+	lineage(&rec, lineno, hash);
+	mb_out_buf(&rec);
+}
+
+static int
+blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* ---- readers, one per format -------------------------------------------- */
+
+static void
+progress(mb_in *in, uint64_t done0, uint64_t total, int64_t t0, int last)
+{
+	static int64_t shown_at;
+	int64_t now = mb_time_now_ms();
+	double mb, rate, eta;
+	uint64_t done = done0 + mb_in_rawpos(in);
+
+	if (!opt.progress || (!last && now - shown_at < 250))
+		return;
+	shown_at = now;
+	mb = (double)done / 1e6;
+	rate = now > t0 ? mb / ((double)(now - t0) / 1000.0) : 0;
+	eta = rate > 0 && total > done ? (double)(total - done) / 1e6 / rate : 0;
+	fprintf(stderr, "\r%s: %.1f of %.1f MB, %.1f MB/s, ETA %.0fs   %s",
+	    mb_prog_name(), mb, (double)total / 1e6, rate, eta, last ? "\n" : "");
+	fflush(stderr);
+}
+
+
+typedef struct pstate {
+	uint64_t done0, total;
+	int64_t t0;
+} pstate;
+
+static void
+progress_end(pstate *ps)
+{
+	if (opt.progress)
+		fprintf(stderr, "\r%s: %.1f MB done%40s\n", mb_prog_name(),
+		    (double)ps->done0 / 1e6, "");
+}
+
+static int
+read_ndjson(mb_in *in, const char *file, pstate *ps)
+{
+	mb_line l;
+	int r;
+	uint64_t k = 0;
+
+	while ((r = mb_in_line(in, &l)) == 1) {
+		st.lines++;
+		if (l.toolong) {
+			bad(file, l.p, l.len, l.lineno, l.hash, NULL, l.full_len);
+			continue;
+		}
+		if (blank(l.p, l.len)) {
+			st.blank++;
+			continue;
+		}
+		if (mb_json_check_object(l.p, l.len) < 0)
+			bad(file, l.p, l.len, l.lineno, mb_hash(l.p, l.len), mb_errmsg(), 0);
+		else
+			good(l.p, l.len, l.lineno, mb_hash(l.p, l.len), 1);
+		if ((++k & 4095) == 0)
+			progress(in, ps->done0, ps->total, ps->t0, 0);
+	}
+	return r;
+}
+
+/* lin: does the header have a _source column? -1 until known. */
+static void
+csv_drain(mb_csv *c, const char *file, int *lin)
+{
+	mb_csv_row row;
+
+	while (mb_csv_next(c, &row)) {
+		uint64_t h = mb_hash(row.raw, row.raw_len);
+
+		if (row.error)
+			bad(file, row.raw, row.raw_len, row.lineno, h, row.error, 0);
+		else {
+			if (*lin < 0)
+				*lin = mb_csv_has_key(c, "_source");
+			good(row.json, row.json_len, row.lineno, h, *lin);
+		}
+	}
+}
+
+static char
+csv_delim(const char *file)
+{
+	size_t n = strlen(file);
+
+	if (opt.delim)
+		return opt.delim;
+	if (n > 4 && (strcmp(file + n - 4, ".tsv") == 0 || strstr(file, ".tsv.")))
+		return '\t';
+	return ',';
+}
+
+static int
+read_csv(mb_in *in, const char *file, const char *header, size_t hlen, pstate *ps)
+{
+	mb_csv *c = mb_csv_new(csv_delim(file), opt.maxline);
+	mb_line l;
+	int r, lin = -1;
+	uint64_t k = 0;
+
+	if (header)
+		mb_csv_set_header(c, header, hlen);
+	while ((r = mb_in_line(in, &l)) == 1) {
+		st.lines++;
+		if (l.toolong) {
+			bad(file, l.p, l.len, l.lineno, l.hash, NULL, l.full_len);
+			continue;
+		}
+		if (l.len == 0 && mb_csv_has_header(c)) {
+			st.blank++;
+			continue;
+		}
+		mb_csv_feed(c, l.p, l.len, l.lineno);
+		csv_drain(c, file, &lin);
+		if ((++k & 4095) == 0)
+			progress(in, ps->done0, ps->total, ps->t0, 0);
+	}
+	mb_csv_finish(c);
+	csv_drain(c, file, &lin);
+	mb_csv_free(c);
+	return r;
+}
+
+/*
+ * A JSON array, possibly pretty-printed over many lines: each element is
+ * cut out by tracking depth and strings, joined onto one line, and checked
+ * like an NDJSON line.
+ */
+static int
+read_array(mb_in *in, const char *file, pstate *ps)
+{
+	mb_buf el = { 0 };
+	mb_line l;
+	int r, depth = 0, instr = 0, esc = 0, started = 0, ended = 0;
+	uint64_t elline = 0;
+	size_t i;
+
+	while ((r = mb_in_line(in, &l)) == 1) {
+		st.lines++;
+		if (l.toolong) {
+			bad(file, l.p, l.len, l.lineno, l.hash, NULL, l.full_len);
+			continue;
+		}
+		for (i = 0; i < l.len; i++) {
+			char ch = l.p[i];
+
+			if (!started) {
+				if (ch == ' ' || ch == '\t')
+					continue;
+				if (ch != '[') {
+					bad(file, l.p, l.len, l.lineno, mb_hash(l.p, l.len),
+					    "not a JSON array (expected '[')", 0);
+					break;
+				}
+				started = 1;
+				depth = 1;
+				continue;
+			}
+			if (ended) {
+				if (ch != ' ' && ch != '\t') {
+					bad(file, l.p + i, l.len - i, l.lineno,
+					    mb_hash(l.p + i, l.len - i),
+					    "text after the end of the JSON array", 0);
+					break;
+				}
+				continue;
+			}
+			if (instr) {
+				mb_buf_addc(&el, ch);
+				if (esc)
+					esc = 0;
+				else if (ch == '\\')
+					esc = 1;
+				else if (ch == '"')
+					instr = 0;
+				continue;
+			}
+			if (depth == 1 && (ch == ',' || ch == ']')) {
+				if (el.len > 0) {
+					if (mb_json_check_object(el.p, el.len) < 0)
+						bad(file, el.p, el.len, elline,
+						    mb_hash(el.p, el.len), mb_errmsg(), 0);
+					else
+						good(el.p, el.len, elline, mb_hash(el.p, el.len), 1);
+					el.len = 0;
+				}
+				if (ch == ']')
+					ended = 1;
+				continue;
+			}
+			if (el.len == 0) {
+				if (ch == ' ' || ch == '\t')
+					continue;
+				elline = l.lineno;
+			}
+			if (ch == '"')
+				instr = 1;
+			else if (ch == '{' || ch == '[')
+				depth++;
+			else if ((ch == '}' || ch == ']') && depth > 1)
+				depth--;
+			mb_buf_addc(&el, ch);
+		}
+		if (instr)
+			mb_buf_addc(&el, '\n');	/* a raw newline in a string: invalid */
+		else if (el.len)
+			mb_buf_addc(&el, ' ');
+		progress(in, ps->done0, ps->total, ps->t0, 0);
+	}
+	if (r == 0 && started && !ended) {
+		if (el.len > 0)
+			bad(file, el.p, el.len, elline, mb_hash(el.p, el.len),
+			    "unterminated JSON array at end of input", 0);
+		else
+			mb_warn("%s: unterminated JSON array at end of input", file);
+	}
+	mb_buf_free(&el);
+	return r;
+}
+
+static enum fmt
+by_name(const char *file)
+{
+	char *s = mb_xstrdup(file), *dot;
+	size_t n = strlen(s);
+	enum fmt f = F_AUTO;
+
+	if (n > 4 && strcmp(s + n - 4, ".zst") == 0)
+		s[n - 4] = '\0';
+	else if (n > 5 && strcmp(s + n - 5, ".zstd") == 0)
+		s[n - 5] = '\0';
+	if ((dot = strrchr(s, '.')) != NULL) {
+		if (strcmp(dot, ".csv") == 0 || strcmp(dot, ".tsv") == 0)
+			f = F_CSV;
+		else if (strcmp(dot, ".ndjson") == 0 || strcmp(dot, ".jsonl") == 0 ||
+		    strcmp(dot, ".json") == 0 || strcmp(dot, ".ldjson") == 0)
+			f = F_NDJSON;
+	}
+	free(s);
+	return f;
+}
+
+static enum fmt
+sniff(mb_in *in, enum fmt f)
+{
+	const char *p;
+	size_t n = mb_in_peek(in, &p, 4096), i = 0;
+
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	if (i < n && p[i] == '[')
+		return F_ARRAY;
+	if (f != F_AUTO)
+		return f;
+	return i < n && p[i] == '{' ? F_NDJSON : F_CSV;
+}
+
+/* ---- checkpoint ---------------------------------------------------------- */
+
+typedef struct ckpt {
+	char *path;
+	uint64_t size, consumed, lines, hash;
+	int seen;
+} ckpt;
+
+static ckpt *ck;
+static size_t nck, capck;
+
+static ckpt *
+ck_find(const char *path)
+{
+	for (size_t i = 0; i < nck; i++)
+		if (strcmp(ck[i].path, path) == 0)
+			return &ck[i];
+	return NULL;
+}
+
+static ckpt *
+ck_add(const char *path)
+{
+	ckpt *c = ck_find(path);
+
+	if (c)
+		return c;
+	if (nck == capck) {
+		capck = capck ? capck * 2 : 64;
+		ck = mb_xrealloc(ck, capck * sizeof(*ck));
+	}
+	c = &ck[nck++];
+	memset(c, 0, sizeof(*c));
+	c->path = mb_xstrdup(path);
+	return c;
+}
+
+static uint64_t
+getu(mb_rec *r, const char *k)
+{
+	int64_t v = 0;
+
+	mb_rec_int(r, mb_rec_find(r, k), &v);
+	return (uint64_t)v;
+}
+
+static void
+ck_load(void)
+{
+	mb_buf b = { 0 }, s = { 0 };
+	mb_rec *r = mb_rec_new();
+	char *p, *nl;
+	int ln = 0;
+
+	if (mb_file_read(opt.checkpoint, &b) < 0) {
+		if (errno != ENOENT && access(opt.checkpoint, F_OK) == 0)
+			mb_die(MB_EXIT_FAIL, "--checkpoint: %s", mb_errmsg());
+		mb_rec_free(r);
+		mb_buf_free(&b);
+		return;
+	}
+	for (p = b.p; p < b.p + b.len; p = nl + 1) {
+		ln++;
+		if ((nl = memchr(p, '\n', (size_t)(b.p + b.len - p))) == NULL)
+			nl = b.p + b.len;
+		if (nl == p)
+			continue;
+		if (mb_rec_parse(r, p, (size_t)(nl - p)) < 0)
+			mb_die(MB_EXIT_USAGE, "%s:%d: not a checkpoint line: %s",
+			    opt.checkpoint, ln, mb_errmsg());
+		s.len = 0;
+		if (mb_rec_str(r, mb_rec_find(r, "path"), &s) < 0)
+			mb_die(MB_EXIT_USAGE, "%s:%d: no path", opt.checkpoint, ln);
+		ckpt *c = ck_add(mb_buf_cstr(&s));
+		c->size = getu(r, "size");
+		c->consumed = getu(r, "consumed");
+		c->lines = getu(r, "lines");
+		s.len = 0;
+		mb_rec_str(r, mb_rec_find(r, "xxh3"), &s);
+		c->hash = strtoull(mb_buf_cstr(&s), NULL, 16);
+	}
+	mb_rec_free(r);
+	mb_buf_free(&b);
+	mb_buf_free(&s);
+}
+
+static void
+ck_save(void)
+{
+	mb_buf b = { 0 };
+
+	if (opt.checkpoint == NULL)
+		return;
+	mb_out_flush();
+	if (qfd >= 0)
+		qflush();
+	for (size_t i = 0; i < nck; i++) {
+		LIT(&b, "{\"path\":");
+		mb_buf_json_str(&b, ck[i].path, strlen(ck[i].path));
+		mb_buf_printf(&b, ",\"size\":%llu,\"consumed\":%llu,\"lines\":%llu,\"xxh3\":\"",
+		    (unsigned long long)ck[i].size, (unsigned long long)ck[i].consumed,
+		    (unsigned long long)ck[i].lines);
+		mb_buf_addhex64(&b, ck[i].hash);
+		LIT(&b, "\"}\n");
+	}
+	if (mb_file_replace(opt.checkpoint, b.p, b.len) < 0)
+		mb_die(MB_EXIT_FAIL, "--checkpoint: %s", mb_errmsg());
+	mb_buf_free(&b);
+}
+
+/* xxh3-64 of the first n bytes of a file; 0 and errno on failure. */
+static int
+hash_prefix(const char *path, uint64_t n, uint64_t *out)
+{
+	XXH3_state_t *s = XXH3_createState();
+	char *buf = mb_xmalloc(1 << 20);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	ssize_t r;
+
+	XXH3_64bits_reset(s);
+	if (fd >= 0) {
+		while (n > 0) {
+			r = read(fd, buf, n < (1 << 20) ? n : (1 << 20));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			XXH3_64bits_update(s, buf, (size_t)r);
+			n -= (uint64_t)r;
+		}
+		close(fd);
+		if (n == 0) {
+			*out = XXH3_64bits_digest(s);
+			rc = 0;
+		}
+	}
+	free(buf);
+	XXH3_freeState(s);
+	return rc;
+}
+
+/* ---- one input ----------------------------------------------------------- */
+
+/*
+ * With a checkpoint: 0 when the file has nothing new, else 1 and where to
+ * start (skip bytes, lines0 lines already read).  A file whose ingested
+ * part changed is read again whole, with a warning.
+ */
+static int
+plan(const char *file, const struct stat *sb, uint64_t *skip, uint64_t *lines0)
+{
+	ckpt *c = ck_find(file);
+	uint64_t h;
+
+	*skip = *lines0 = 0;
+	if (c == NULL)
+		return 1;
+	if ((uint64_t)sb->st_size >= c->consumed &&
+	    hash_prefix(file, c->consumed, &h) == 0 && h == c->hash) {
+		if ((uint64_t)sb->st_size == c->consumed)
+			return 0;
+		*skip = c->consumed;
+		*lines0 = c->lines;
+		return 1;
+	}
+	mb_warn("%s: changed since the checkpoint; ingesting it again whole", file);
+	return 1;
+}
+
+static void
+ingest(const char *file, pstate *ps)
+{
+	mb_in *in;
+	ckpt *c;
+	uint64_t skip = 0, lines0 = 0;
+	struct stat sb;
+	mb_buf header = { 0 };
+	enum fmt f = opt.format == F_AUTO ? by_name(file) : opt.format;
+	int r, regular = 0;
+
+	if (strcmp(file, "-") != 0) {
+		if (stat(file, &sb) < 0) {
+			mb_err("%s: %s", file, strerror(errno));
+			status = MB_EXIT_FAIL;
+			return;
+		}
+		regular = S_ISREG(sb.st_mode);
+	}
+	if (opt.checkpoint && regular && !plan(file, &sb, &skip, &lines0))
+		return;
+	if (skip > 0) {
+		/* Appended lines of a plain CSV or NDJSON file are read from
+		 * where the last run stopped; a CSV needs its header first.  A
+		 * zstd file or one JSON array is read again whole. */
+		if ((in = mb_in_open(file, opt.maxline)) == NULL)
+			goto openfail;
+		f = sniff(in, f);
+		if (mb_in_is_zstd(in) || f == F_ARRAY) {
+			skip = lines0 = 0;
+			mb_warn("%s: changed since the checkpoint; ingesting it again whole", file);
+		} else if (f == F_CSV) {
+			mb_line l;
+
+			if (mb_in_line(in, &l) == 1)
+				mb_buf_add(&header, l.p, l.len);
+		}
+		mb_in_close(in);
+	}
+	in = skip ? mb_in_open_at(file, opt.maxline, skip, lines0) :
+	    mb_in_open(file, opt.maxline);
+	if (in == NULL)
+		goto openfail;
+	if (opt.watch > 0 && regular)
+		mb_in_set_wait_newline(in, 1);
+	src_json.len = 0;
+	mb_buf_json_str(&src_json, file, strlen(file));
+	if (!skip)
+		f = sniff(in, f);
+	if (f == F_CSV || f == F_AUTO)
+		r = read_csv(in, file, skip ? header.p : NULL, header.len, ps);
+	else if (f == F_ARRAY)
+		r = read_array(in, file, ps);
+	else
+		r = read_ndjson(in, file, ps);
+	st.bytes += mb_in_rawpos(in) - skip;
+	ps->done0 += mb_in_rawpos(in);
+	if (r < 0) {
+		mb_err("%s", mb_errmsg());
+		status = MB_EXIT_FAIL;
+	} else if (opt.checkpoint && regular) {
+		c = ck_add(file);
+		c->consumed = mb_in_is_zstd(in) ? mb_in_rawpos(in) : mb_in_consumed(in);
+		c->size = (uint64_t)sb.st_size;
+		c->lines = mb_in_lineno(in);
+		if (hash_prefix(file, c->consumed, &c->hash) < 0)
+			c->hash = 0;
+	}
+	mb_in_close(in);
+	mb_buf_free(&header);
+	return;
+openfail:
+	mb_err("%s", mb_errmsg());
+	status = MB_EXIT_FAIL;
+	mb_buf_free(&header);
+}
+
+static void
+onerr(const char *path, const char *msg)
+{
+	mb_err("%s: %s", path, msg);
+	status = MB_EXIT_FAIL;
+}
+
+/* Expands the arguments into files: directories walked in name order. */
+static void
+expand(int argc, char **argv, mb_buf *files, uint64_t *total)
+{
+	struct stat sb;
+	const char *p;
+
+	files->len = 0;
+	*total = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &sb) == 0 &&
+		    S_ISDIR(sb.st_mode))
+			mb_dir_walk(argv[i], files, onerr);
+		else
+			mb_buf_add(files, argv[i], strlen(argv[i]) + 1);
+	}
+	for (p = files->p; p < files->p + files->len; p += strlen(p) + 1)
+		if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+			*total += (uint64_t)sb.st_size;
+}
+
+static void
+onsig(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: mb-ingest [--format auto|csv|ndjson|json] [--delimiter C]\n"
+	    "                 [--quarantine FILE] [--checkpoint FILE [--watch SECONDS]]\n"
+	    "                 [--flatten] [--max-line SIZE] [--stats] [--progress] [-q]\n"
+	    "                 [file | dir | -] ...\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\nReads CSV, NDJSON and JSON arrays (plain or .zst) and writes bronze NDJSON\n"
+	    "with lineage: _source, _offset, _ingested_at, _hash.  Nothing is dropped: a\n"
+	    "line that does not parse becomes {\"_raw\":...,\"_errors\":[...]}.\n\n"
+	    "  --format F          auto (default: by name, then content), csv, ndjson, json\n"
+	    "  --delimiter C       CSV field separator (default ',', tab for .tsv)\n"
+	    "  --quarantine FILE   append unparseable records to FILE, not stdout\n"
+	    "  --checkpoint FILE   remember what was read; a rerun reads only what is new\n"
+	    "  --watch SECONDS     with --checkpoint: poll for new files and lines until\n"
+	    "                      SIGINT or SIGTERM\n"
+	    "  --flatten           nested objects become dotted keys (a.b.c)\n"
+	    "  --max-line SIZE     longest line kept whole (default 64M)\n"
+	    "  --stats             counts and MB/s on stderr at the end\n"
+	    "  --progress          a progress line on stderr when it is a terminal\n"
+	    "  -q, --quiet         no per-line warnings\n"
+	    "  --help, --version\n");
+}
+
+static void
+run(int argc, char **argv)
+{
+	mb_buf files = { 0 };
+	pstate ps = { 0, 0, mb_time_now_ms() };
+	const char *p;
+
+	expand(argc, argv, &files, &ps.total);
+	for (p = files.p; p < files.p + files.len && !stop; p += strlen(p) + 1)
+		ingest(p, &ps);
+	if (ps.total)
+		progress_end(&ps);
+	mb_buf_free(&files);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option lo[] = {
+		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "delimiter", required_argument, NULL, 'd' },
+		{ "flatten", no_argument, NULL, 'F' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "max-line", required_argument, NULL, 'm' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "quarantine", required_argument, NULL, 'Q' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static char *stdin_only[] = { "-" };
+	int c;
+	int64_t t0;
+	struct sigaction sa;
+
+	mb_prog_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			opt.checkpoint = optarg;
+			break;
+		case 'd':
+			if (strcmp(optarg, "\\t") == 0 || strcmp(optarg, "tab") == 0)
+				opt.delim = '\t';
+			else if (strlen(optarg) == 1 && optarg[0] != '"' && optarg[0] != '\n')
+				opt.delim = optarg[0];
+			else
+				mb_die(MB_EXIT_USAGE, "--delimiter: '%s' is not one character", optarg);
+			break;
+		case 'F':
+			opt.flatten = 1;
+			break;
+		case 'f':
+			if (strcmp(optarg, "auto") == 0)
+				opt.format = F_AUTO;
+			else if (strcmp(optarg, "csv") == 0)
+				opt.format = F_CSV;
+			else if (strcmp(optarg, "ndjson") == 0)
+				opt.format = F_NDJSON;
+			else if (strcmp(optarg, "json") == 0)
+				opt.format = F_ARRAY;
+			else
+				mb_die(MB_EXIT_USAGE, "--format: '%s' is not auto, csv, ndjson or json", optarg);
+			break;
+		case 'h':
+			help();
+			return mb_finish(MB_EXIT_OK);
+		case 'm':
+			opt.maxline = mb_opt_size("--max-line", optarg);
+			break;
+		case 'p':
+			opt.progress = isatty(STDERR_FILENO);
+			break;
+		case 'Q':
+			opt.quarantine = optarg;
+			break;
+		case 'q':
+			opt.quiet = 1;
+			mb_set_quiet(1);
+			break;
+		case 's':
+			opt.stats = 1;
+			break;
+		case 'V':
+			printf("mb-ingest %s\n", MB_VERSION);
+			return mb_finish(MB_EXIT_OK);
+		case 'w':
+			opt.watch = mb_opt_double("--watch", optarg, 0.01, 86400);
+			break;
+		default:
+			usage(stderr);
+			return MB_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		argc = 1;
+		argv = stdin_only;
+	}
+	if (opt.watch > 0 && opt.checkpoint == NULL)
+		mb_die(MB_EXIT_USAGE, "--watch needs --checkpoint (it is what tells new from old)");
+	if (opt.checkpoint) {
+		for (c = 0; c < argc; c++)
+			if (strcmp(argv[c], "-") == 0)
+				mb_die(MB_EXIT_USAGE, "--checkpoint: standard input cannot be checkpointed");
+		ck_load();
+	}
+	if (opt.quarantine) {
+		qfd = open(opt.quarantine, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (qfd < 0)
+			mb_die(MB_EXIT_FAIL, "--quarantine: %s: %s", opt.quarantine, strerror(errno));
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onsig;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	prec = mb_rec_new();
+	t0 = mb_time_now_ms();
+	for (;;) {
+		run(argc, argv);
+		ck_save();
+		if (opt.watch <= 0 || stop)
+			break;
+		mb_out_flush();
+		if (qfd >= 0)
+			qflush();
+		struct timespec ts = { (time_t)opt.watch,
+		    (long)((opt.watch - (double)(time_t)opt.watch) * 1e9) };
+		nanosleep(&ts, NULL);
+		if (stop)
+			break;
+	}
+	if (qfd >= 0) {
+		qflush();
+		if (close(qfd) < 0)
+			mb_die(MB_EXIT_FAIL, "--quarantine: %s: %s", opt.quarantine, strerror(errno));
+	}
+	if (shown > MAX_SHOWN)
+		mb_warn("%llu more malformed lines not shown (see _errors in the output)",
+		    (unsigned long long)(shown - MAX_SHOWN));
+	if (opt.stats) {
+		double secs = (double)(mb_time_now_ms() - t0) / 1000.0;
+
+		mb_out_flush();
+		mb_err("%llu lines, %llu records, %llu malformed, %llu blank, "
+		    "%.1f MB in %.2f s (%.1f MB/s)", (unsigned long long)st.lines,
+		    (unsigned long long)st.records, (unsigned long long)st.malformed,
+		    (unsigned long long)st.blank, (double)st.bytes / 1e6, secs,
+		    secs > 0 ? (double)st.bytes / 1e6 / secs : 0);
+	}
+	mb_rec_free(prec);
+	mb_buf_free(&rec);
+	mb_buf_free(&flat);
+	mb_buf_free(&src_json);
+	mb_buf_free(&qbuf);
+	for (size_t i = 0; i < nck; i++)
+		free(ck[i].path);
+	free(ck);
+	return mb_finish(status);
+}
