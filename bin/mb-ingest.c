@@ -167,6 +167,15 @@ flatten_obj(mb_buf *b, int v, mb_buf *prefix, int first)
 	return first;
 }
 
+static int
+is_lineage(mb_span k)
+{
+	return (k.len == 7 && memcmp(k.p, "_source", 7) == 0) ||
+	    (k.len == 7 && memcmp(k.p, "_offset", 7) == 0) ||
+	    (k.len == 12 && memcmp(k.p, "_ingested_at", 12) == 0) ||
+	    (k.len == 5 && memcmp(k.p, "_hash", 5) == 0);
+}
+
 /* A line holding one valid JSON object: out with lineage added. */
 static void
 good(const char *p, size_t n, uint64_t lineno, uint64_t hash, int mayhave)
@@ -181,34 +190,35 @@ good(const char *p, size_t n, uint64_t lineno, uint64_t hash, int mayhave)
 		n--;
 	}
 	if (opt.flatten || (mayhave && memmem(p, n, "\"_source\"", 9) != NULL)) {
-		/* Rewrite: flattened, or lineage already present (re-ingest). */
+		/* Rewrite: flattened, or without the lineage it already has
+		 * (bronze ingested again gets new lineage, not two). */
 		mb_buf prefix = { 0 };
+		int i, first = 1;
 
 		mb_rec_parse(prec, p, n);
 		flat.len = 0;
 		mb_buf_addc(&flat, '{');
-		if (opt.flatten)
-			flatten_obj(&flat, 0, &prefix, 1);
-		else {
-			int i, first = 1;
+		for (i = 0; i < mb_rec_nfields(prec); i++) {
+			mb_span k = mb_rec_key(prec, i), raw;
+			int v = mb_rec_field(prec, i);
 
-			for (i = 0; i < mb_rec_nfields(prec); i++) {
-				mb_span k = mb_rec_key(prec, i), raw;
-
-				if ((k.len == 7 && memcmp(k.p, "_source", 7) == 0) ||
-				    (k.len == 7 && memcmp(k.p, "_offset", 7) == 0) ||
-				    (k.len == 12 && memcmp(k.p, "_ingested_at", 12) == 0) ||
-				    (k.len == 5 && memcmp(k.p, "_hash", 5) == 0))
-					continue;
-				if (!first)
-					mb_buf_addc(&flat, ',');
-				first = 0;
-				raw = mb_rec_raw(prec, mb_rec_field(prec, i));
-				mb_buf_addc(&flat, '"');
-				mb_buf_add(&flat, k.p, k.len);
-				LIT(&flat, "\":");
-				mb_buf_add(&flat, raw.p, raw.len);
+			if (is_lineage(k))
+				continue;
+			if (opt.flatten && mb_rec_type(prec, v) == MB_T_OBJ &&
+			    mb_rec_len(prec, v) > 0) {
+				prefix.len = 0;
+				mb_json_unescape(k.p, k.len, &prefix);
+				first = flatten_obj(&flat, v, &prefix, first);
+				continue;
 			}
+			if (!first)
+				mb_buf_addc(&flat, ',');
+			first = 0;
+			raw = mb_rec_raw(prec, v);
+			mb_buf_addc(&flat, '"');
+			mb_buf_add(&flat, k.p, k.len);
+			LIT(&flat, "\":");
+			mb_buf_add(&flat, raw.p, raw.len);
 		}
 		mb_buf_free(&prefix);
 		mb_buf_addc(&flat, '}');
@@ -366,6 +376,19 @@ read_csv(mb_in *in, const char *file, const char *header, size_t hlen, pstate *p
 	return r;
 }
 
+/* One array element, joined onto one line: a record, or a bad one. */
+static void
+element(const char *file, mb_buf *el, uint64_t line, const char *eof)
+{
+	while (el->len > 0 && (el->p[el->len - 1] == ' ' || el->p[el->len - 1] == '\t'))
+		el->len--;
+	if (mb_json_check_object(el->p, el->len) == 0)
+		good(el->p, el->len, line, mb_hash(el->p, el->len), 1);
+	else
+		bad(file, el->p, el->len, line, mb_hash(el->p, el->len),
+		    eof ? eof : mb_errmsg(), 0);
+}
+
 /*
  * A JSON array, possibly pretty-printed over many lines: each element is
  * cut out by tracking depth and strings, joined onto one line, and checked
@@ -422,11 +445,7 @@ read_array(mb_in *in, const char *file, pstate *ps)
 			}
 			if (depth == 1 && (ch == ',' || ch == ']')) {
 				if (el.len > 0) {
-					if (mb_json_check_object(el.p, el.len) < 0)
-						bad(file, el.p, el.len, elline,
-						    mb_hash(el.p, el.len), mb_errmsg(), 0);
-					else
-						good(el.p, el.len, elline, mb_hash(el.p, el.len), 1);
+					element(file, &el, elline, NULL);
 					el.len = 0;
 				}
 				if (ch == ']')
@@ -453,11 +472,9 @@ read_array(mb_in *in, const char *file, pstate *ps)
 		progress(in, ps->done0, ps->total, ps->t0, 0);
 	}
 	if (r == 0 && started && !ended) {
+		mb_warn("%s: unterminated JSON array at end of input", file);
 		if (el.len > 0)
-			bad(file, el.p, el.len, elline, mb_hash(el.p, el.len),
-			    "unterminated JSON array at end of input", 0);
-		else
-			mb_warn("%s: unterminated JSON array at end of input", file);
+			element(file, &el, elline, "unterminated JSON array at end of input");
 	}
 	mb_buf_free(&el);
 	return r;
@@ -489,12 +506,17 @@ static enum fmt
 sniff(mb_in *in, enum fmt f)
 {
 	const char *p;
-	size_t n = mb_in_peek(in, &p, 4096), i = 0;
+	size_t n = 0, i = 0, prev;
 
-	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-		i++;
+	/* Up to the first byte that is not blank, however slowly it comes. */
+	do {
+		prev = n;
+		n = mb_in_peek(in, &p, n + 1);
+		if (i == 0 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+			i = 3;
+		while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+			i++;
+	} while (i >= n && n > prev && i < 65536);
 	if (i < n && p[i] == '[')
 		return F_ARRAY;
 	if (f != F_AUTO)

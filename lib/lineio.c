@@ -241,7 +241,7 @@ zfill(mb_in *in)
 
 		if (ZSTD_isError(ret)) {
 			snprintf(in->errmsg, sizeof(in->errmsg),
-			    "%s: corrupt zstd data at byte %llu: %s", in->name,
+			    "%s: corrupt zstd data at or after byte %llu: %s", in->name,
 			    (unsigned long long)(in->rawpos - in->zlen + zin.pos),
 			    ZSTD_getErrorName(ret));
 			in->err = 1;
@@ -318,7 +318,13 @@ make_room(mb_in *in)
 size_t
 mb_in_peek(mb_in *in, const char **p, size_t n)
 {
+	/* Reads only until it has `n` bytes or has read something new: a
+	 * live pipe must not be waited on for more than it has sent. */
+	size_t had = in->end - in->start;
+
 	while (in->end - in->start < n && !in->eof && !in->err) {
+		if (in->end - in->start > had)
+			break;
 		if (in->cap - in->end < CHUNK / 2 || in->start > 0)
 			make_room(in);
 		fill(in);
@@ -416,7 +422,8 @@ mb_in_line(mb_in *in, mb_line *line)
 		line->toolong = 1;
 		line->full_len = len;
 		line->hash = mb_hash(line->p, len);
-		len = LONGHEAD;
+		if (len > LONGHEAD)
+			len = LONGHEAD;
 	} else if (len > 0 && line->p[len - 1] == '\r')
 		len--;
 	if (line->offset == 0 && len >= 3 && memcmp(line->p, "\xef\xbb\xbf", 3) == 0) {

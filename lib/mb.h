@@ -122,7 +122,9 @@ int64_t mb_in_rawsize(const mb_in *in);
 const char *mb_in_name(const mb_in *in);
 int mb_in_is_zstd(const mb_in *in);
 /* First bytes of the (decompressed) input without consuming them, for
- * format sniffing; returns how many are available (at most n). */
+ * format sniffing; returns how many are available (at most n).  It reads
+ * at most until something new arrived, so on a pipe it may return fewer
+ * than n bytes before the end of input: ask again for more. */
 size_t mb_in_peek(mb_in *in, const char **p, size_t n);
 /* When set, mb_in_line() does not hand out a last line that has no "\n"
  * yet (a file still being written); mb_in_consumed() then says where the

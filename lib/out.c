@@ -77,6 +77,10 @@ mb_out_pending(void)
 int
 mb_finish(int status)
 {
+	if (fflush(stdout) != 0 && errno != EPIPE) {
+		mb_err("write error on standard output: %s", strerror(errno));
+		return MB_EXIT_FAIL;
+	}
 	mb_out_flush();
 	if (close(STDOUT_FILENO) != 0 && errno != EBADF && errno != EINTR) {
 		if (errno == EPIPE)

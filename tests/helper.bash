@@ -1,3 +1,4 @@
+bats_require_minimum_version 1.5.0
 # Loaded by every bats file: the tools under test come first on PATH.
 # MB_BIN picks another build (make test runs the suite again with the
 # ASan/UBSan build in build-asan).
@@ -13,4 +14,17 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=99"
 # Drops the _ingested_at value, the one field that changes between runs.
 strip_time() {
 	sed -E 's/"_ingested_at":"[0-9T:.Z-]+"/"_ingested_at":"T"/g'
+}
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+# mbrun CMD...: runs CMD with stdout through strip_time and stderr saved
+# in $BATS_TEST_TMPDIR/stderr; the status is CMD's.  Use as `run mbrun ...`.
+mbrun() {
+	"$@" 2>"$BATS_TEST_TMPDIR/stderr" | strip_time
+	return "${PIPESTATUS[0]}"
+}
+stderr_of_mbrun() {
+	cat "$BATS_TEST_TMPDIR/stderr"
 }

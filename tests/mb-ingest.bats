@@ -1,0 +1,476 @@
+#!/usr/bin/env bats
+# mb-ingest: formats, lineage, every kind of bad input, checkpoints.
+
+load helper
+
+setup() {
+	cd "$DATA/ingest"
+}
+
+@test "NDJSON: each record gets _source, _offset, _ingested_at, _hash" {
+	run mbrun mb-ingest orders.ndjson
+	assert_success
+	assert_output - <<'EOF'
+{"order_id":"A1","amount":12.50,"_source":"orders.ndjson","_offset":1,"_ingested_at":"T","_hash":"47875fd6f8eb083c"}
+{"order_id":"A2","amount":3,"_source":"orders.ndjson","_offset":2,"_ingested_at":"T","_hash":"c443ca98f7fb2c67"}
+EOF
+	[ "$(stderr_of_mbrun)" = "" ]
+}
+
+@test "_hash is xxh3-64 of the raw line, as xxhsum -H3 computes it" {
+	line=$(head -n 1 orders.ndjson)
+	want=$(printf '%s' "$line" | xxhsum -H3 | sed 's/.* = //')
+	run bash -c 'mb-ingest orders.ndjson | head -n 1 | grep -o "\"_hash\":\"[0-9a-f]*\""'
+	assert_output "\"_hash\":\"$want\""
+}
+
+@test "_ingested_at is RFC 3339 UTC with milliseconds" {
+	run bash -c 'mb-ingest orders.ndjson | grep -cE "\"_ingested_at\":\"20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z\""'
+	assert_output 2
+}
+
+@test "stdin is read when there is no file or '-'" {
+	run mbrun bash -c 'printf "{\"x\":1}\n" | mb-ingest'
+	assert_output '{"x":1,"_source":"-","_offset":1,"_ingested_at":"T","_hash":"9032abd1ed27df67"}'
+	run mbrun bash -c 'printf "{\"x\":1}\n" | mb-ingest -'
+	assert_output '{"x":1,"_source":"-","_offset":1,"_ingested_at":"T","_hash":"9032abd1ed27df67"}'
+}
+
+@test "empty input: no output, status 0" {
+	run mbrun mb-ingest /dev/null
+	assert_success
+	assert_output ""
+	: > "$BATS_TEST_TMPDIR/empty.csv"
+	run mbrun mb-ingest "$BATS_TEST_TMPDIR/empty.csv"
+	assert_success
+	assert_output ""
+}
+
+@test "zstd input, several frames, is read by its magic bytes" {
+	f="$BATS_TEST_TMPDIR/two.log"
+	printf '{"a":1}\n' | zstd -q > "$f"
+	printf '{"b":2}\n' | zstd -q >> "$f"
+	run mbrun mb-ingest "$f"
+	assert_success
+	assert_output - <<EOF
+{"a":1,"_source":"$f","_offset":1,"_ingested_at":"T","_hash":"c5e3762ffc8453c6"}
+{"b":2,"_source":"$f","_offset":2,"_ingested_at":"T","_hash":"2e1c6cc377806a21"}
+EOF
+}
+
+@test "zstd CSV: .csv.zst is CSV" {
+	zstd -q -c typed.csv > "$BATS_TEST_TMPDIR/typed.csv.zst"
+	run bash -c "mb-ingest $BATS_TEST_TMPDIR/typed.csv.zst | wc -l"
+	assert_output 2
+}
+
+@test "a truncated .zst is status 1 naming the file and byte offset" {
+	f="$BATS_TEST_TMPDIR/t.ndjson.zst"
+	seq 1 20000 | sed 's/.*/{"n":&}/' | zstd -q -c | head -c 3000 > "$f"
+	run --separate-stderr mb-ingest "$f"
+	assert_failure 1
+	assert_equal "$stderr" "mb-ingest: $f: truncated zstd frame at byte 3000"
+	# whatever came out before the damage is whole records
+	[ "$(printf '%s' "$output" | jq -c 'select(.n)' | wc -l)" = "${#lines[@]}" ]
+}
+
+@test "a corrupt .zst is status 1 naming the file and byte offset" {
+	f="$BATS_TEST_TMPDIR/c.zst"
+	seq 1 1000 | zstd -q -c > "$f"
+	printf '\xff\xff\xff\xff' | dd of="$f" bs=1 seek=40 conv=notrunc 2>/dev/null
+	run --separate-stderr mb-ingest "$f"
+	assert_failure 1
+	[[ "$stderr" == "mb-ingest: $f: corrupt zstd data at or after byte "*": Restored data doesn't match checksum" ]]
+}
+
+@test "CSV: header keys, values typed by their text, leading zeros stay strings" {
+	run mbrun mb-ingest typed.csv
+	assert_success
+	assert_output - <<'EOF'
+{"id":1,"code":"00123","price":12.50,"qty":-3,"flag":true,"note":"hello, world","empty_q":"","_source":"typed.csv","_offset":2,"_ingested_at":"T","_hash":"513550ca75570010"}
+{"id":2,"code":77,"price":1e3,"qty":0,"flag":false,"note":null,"empty_q":"x","_source":"typed.csv","_offset":3,"_ingested_at":"T","_hash":"932356b366db2f66"}
+EOF
+}
+
+@test "CSV: a BOM, CRLF and a quoted field with an embedded newline" {
+	run mbrun mb-ingest bom_crlf.csv
+	assert_success
+	assert_output - <<'EOF'
+{"id":1,"name":"two\nlines","_source":"bom_crlf.csv","_offset":2,"_ingested_at":"T","_hash":"11668cc4635e46c0"}
+{"id":2,"name":"plain","_source":"bom_crlf.csv","_offset":4,"_ingested_at":"T","_hash":"e22f55c387e5e9ac"}
+EOF
+}
+
+@test "CSV: ragged rows and a stray quote become _raw records with the reason" {
+	run mbrun mb-ingest ragged.csv
+	assert_success
+	assert_output - <<'EOF'
+{"a":1,"b":2,"c":3,"_source":"ragged.csv","_offset":2,"_ingested_at":"T","_hash":"0fb82eb193363fb4"}
+{"_raw":"4,5","_errors":[{"rule":"parse","field":null,"message":"ragged row: 2 fields, the header has 3"}],"_source":"ragged.csv","_offset":3,"_ingested_at":"T","_hash":"e29680896aedd851"}
+{"_raw":"6,7,8,9","_errors":[{"rule":"parse","field":null,"message":"ragged row: 4 fields, the header has 3"}],"_source":"ragged.csv","_offset":4,"_ingested_at":"T","_hash":"d496fb76fb28958c"}
+{"_raw":"10,\"x\"y,11","_errors":[{"rule":"parse","field":null,"message":"malformed quoting: a quote inside an unquoted field or after a closing quote"}],"_source":"ragged.csv","_offset":5,"_ingested_at":"T","_hash":"f9f5aa5f655b5ef0"}
+{"a":12,"b":13,"c":14,"_source":"ragged.csv","_offset":6,"_ingested_at":"T","_hash":"8d90ca8030da4440"}
+EOF
+	assert_equal "$(stderr_of_mbrun)" "mb-ingest: ragged.csv:3: ragged row: 2 fields, the header has 3
+mb-ingest: ragged.csv:4: ragged row: 4 fields, the header has 3
+mb-ingest: ragged.csv:5: malformed quoting: a quote inside an unquoted field or after a closing quote"
+}
+
+@test "CSV: an unclosed quote does not swallow the rest: one _raw record per line" {
+	run mbrun mb-ingest unclosed.csv
+	assert_success
+	assert_output - <<'EOF'
+{"a":1,"b":"ok","_source":"unclosed.csv","_offset":2,"_ingested_at":"T","_hash":"90f01acf3b26f190"}
+{"_raw":"2,\"never closed","_errors":[{"rule":"parse","field":null,"message":"unclosed quote at end of input"}],"_source":"unclosed.csv","_offset":3,"_ingested_at":"T","_hash":"30061e391fd018a6"}
+{"_raw":"3,lost?","_errors":[{"rule":"parse","field":null,"message":"unclosed quote at end of input"}],"_source":"unclosed.csv","_offset":4,"_ingested_at":"T","_hash":"b6a043e7985c9226"}
+EOF
+}
+
+@test "CSV: --delimiter and .tsv" {
+	printf 'a;b\n1;x y\n' > "$BATS_TEST_TMPDIR/semi.csv"
+	run mbrun mb-ingest --delimiter ';' "$BATS_TEST_TMPDIR/semi.csv"
+	assert_output "{\"a\":1,\"b\":\"x y\",\"_source\":\"$BATS_TEST_TMPDIR/semi.csv\",\"_offset\":2,\"_ingested_at\":\"T\",\"_hash\":\"2150e9b32653feb6\"}"
+	printf 'a\tb\n1\t2\n' > "$BATS_TEST_TMPDIR/t.tsv"
+	run bash -c "mb-ingest $BATS_TEST_TMPDIR/t.tsv | cut -d, -f1,2"
+	assert_output '{"a":1,"b":2'
+}
+
+@test "malformed JSON of every kind: kept as _raw with column and reason" {
+	run mbrun mb-ingest malformed.ndjson
+	assert_success
+	assert_output - <<'EOF'
+{"id":1,"_source":"malformed.ndjson","_offset":1,"_ingested_at":"T","_hash":"eae780b141b62740"}
+{"_raw":"{\"id\":2,}","_errors":[{"rule":"parse","field":null,"message":"column 9: trailing comma before '}'"}],"_source":"malformed.ndjson","_offset":2,"_ingested_at":"T","_hash":"6ea59691bf02e138"}
+{"_raw":"{'id':3}","_errors":[{"rule":"parse","field":null,"message":"column 2: single quotes are not JSON, keys take double quotes"}],"_source":"malformed.ndjson","_offset":3,"_ingested_at":"T","_hash":"f9857318885b3ed1"}
+{"_raw":"{id:4}","_errors":[{"rule":"parse","field":null,"message":"column 2: unexpected 'i', expected a key in double quotes"}],"_source":"malformed.ndjson","_offset":4,"_ingested_at":"T","_hash":"460b0f7d47da9181"}
+{"_raw":"{\"id\":5","_errors":[{"rule":"parse","field":null,"message":"column 8: unexpected end of line, expected ',' or '}'"}],"_source":"malformed.ndjson","_offset":5,"_ingested_at":"T","_hash":"fd7133574a9d45ed"}
+{"_raw":"garbage here","_errors":[{"rule":"parse","field":null,"message":"column 1: expected a JSON object ('{')"}],"_source":"malformed.ndjson","_offset":6,"_ingested_at":"T","_hash":"0312cad3fa821af1"}
+{"_raw":"{\"id\":6} trailing","_errors":[{"rule":"parse","field":null,"message":"column 10: unexpected 't', expected the end of the line after the value"}],"_source":"malformed.ndjson","_offset":7,"_ingested_at":"T","_hash":"245bfb7aaf52912f"}
+{"id":7,"_source":"malformed.ndjson","_offset":10,"_ingested_at":"T","_hash":"36b0ffd15110a7e1"}
+EOF
+	assert_equal "$(stderr_of_mbrun)" "mb-ingest: malformed.ndjson:2: column 9: trailing comma before '}'
+mb-ingest: malformed.ndjson:3: column 2: single quotes are not JSON, keys take double quotes
+mb-ingest: malformed.ndjson:4: column 2: unexpected 'i', expected a key in double quotes
+mb-ingest: malformed.ndjson:5: column 8: unexpected end of line, expected ',' or '}'
+mb-ingest: malformed.ndjson:6: column 1: expected a JSON object ('{')
+mb-ingest: malformed.ndjson:7: column 10: unexpected 't', expected the end of the line after the value"
+}
+
+@test "records out = input lines that are not blank" {
+	run bash -c 'mb-ingest malformed.ndjson 2>/dev/null | wc -l'
+	assert_output "$(grep -cv '^[[:space:]]*$' malformed.ndjson)"
+}
+
+@test "bad literals and numbers are not JSON" {
+	printf '{"a":tru}\n{"a":01}\n{"a":1.}\n{"a":nul}\n{"a":"\\x"}\n' > "$BATS_TEST_TMPDIR/lit.ndjson"
+	run bash -c "mb-ingest -q $BATS_TEST_TMPDIR/lit.ndjson | grep -o '\"message\":\"[^\"]*\"'"
+	assert_output - <<'EOF'
+"message":"column 6: unexpected 't', expected a value"
+"message":"column 6: invalid number"
+"message":"column 6: invalid number"
+"message":"column 6: unexpected 'n', expected a value"
+"message":"column 7: invalid escape in string"
+EOF
+}
+
+@test "a NUL byte in a line: _raw escapes it, the reason names the column" {
+	printf '{"n":"a\0b"}\n' > "$BATS_TEST_TMPDIR/nul.ndjson"
+	run mbrun mb-ingest "$BATS_TEST_TMPDIR/nul.ndjson"
+	assert_output "{\"_raw\":\"{\\\"n\\\":\\\"a\\u0000b\\\"}\",\"_errors\":[{\"rule\":\"parse\",\"field\":null,\"message\":\"column 8: control byte 0x00 in string (must be escaped)\"}],\"_source\":\"$BATS_TEST_TMPDIR/nul.ndjson\",\"_offset\":1,\"_ingested_at\":\"T\",\"_hash\":\"badab08fd4faa553\"}"
+}
+
+@test "invalid UTF-8: reported, _raw is valid JSON and _raw_b64 keeps the bytes" {
+	printf '{"s":"\xff"}\n' > "$BATS_TEST_TMPDIR/utf.ndjson"
+	run mbrun mb-ingest "$BATS_TEST_TMPDIR/utf.ndjson"
+	assert_output "{\"_raw\":\"{\\\"s\\\":\\\"$(printf '\xef\xbf\xbd')\\\"}\",\"_raw_b64\":\"eyJzIjoi/yJ9\",\"_errors\":[{\"rule\":\"parse\",\"field\":null,\"message\":\"column 7: invalid UTF-8 in string\"}],\"_source\":\"$BATS_TEST_TMPDIR/utf.ndjson\",\"_offset\":1,\"_ingested_at\":\"T\",\"_hash\":\"8b20c06d25f921aa\"}"
+	run bash -c "mb-ingest $BATS_TEST_TMPDIR/utf.ndjson 2>/dev/null | jq -r ._raw_b64 | base64 -d | od -An -c | tr -s ' '"
+	assert_output ' { " s " : " 377 " }'
+}
+
+@test "a UTF-8 BOM and CRLF endings in NDJSON" {
+	printf '\xef\xbb\xbf{"a":1}\r\n{"b":2}\r\n' > "$BATS_TEST_TMPDIR/bom.ndjson"
+	run bash -c "mb-ingest $BATS_TEST_TMPDIR/bom.ndjson | cut -d, -f1"
+	assert_output - <<'EOF'
+{"a":1
+{"b":2
+EOF
+}
+
+@test "deeply nested objects (10000 levels) pass byte for byte" {
+	python3 -c "print('{\"a\":'*10000+'1'+'}'*10000)" > "$BATS_TEST_TMPDIR/deep.ndjson"
+	run bash -c "mb-ingest $BATS_TEST_TMPDIR/deep.ndjson | sed 's/,\"_source.*//' | cmp - <(sed 's/}\$//' $BATS_TEST_TMPDIR/deep.ndjson) && echo same"
+	assert_output same
+}
+
+@test "numbers beyond int64 are passed on as written" {
+	printf '{"big":123456789012345678901234567890,"neg":-9223372036854775809,"e":1.5e400}\n' > "$BATS_TEST_TMPDIR/n.ndjson"
+	run bash -c "mb-ingest $BATS_TEST_TMPDIR/n.ndjson | cut -d, -f1-3"
+	assert_output '{"big":123456789012345678901234567890,"neg":-9223372036854775809,"e":1.5e400'
+}
+
+@test "a 100 MB line: an error record with its first 4096 bytes, the next line is fine" {
+	f="$BATS_TEST_TMPDIR/big.ndjson"
+	{ printf '{"a":1}\n{"big":"'; head -c 104857600 /dev/zero | tr '\0' x; printf '"}\n{"b":2}\n'; } > "$f"
+	run --separate-stderr bash -c "mb-ingest $f | jq -c '{o:._offset, raw:(._raw|length), m:._errors[0].message}'"
+	assert_success
+	assert_output - <<'EOF'
+{"o":1,"raw":0,"m":null}
+{"o":2,"raw":4096,"m":"line of 104857610 bytes is longer than --max-line 67108864; _raw holds its first 4096 bytes"}
+{"o":3,"raw":0,"m":null}
+EOF
+	assert_equal "$stderr" "mb-ingest: $f:2: line of 104857610 bytes is longer than --max-line 67108864; _raw holds its first 4096 bytes"
+}
+
+@test "--max-line sets the limit" {
+	printf '{"a":"%s"}\n{"b":1}\n' "$(head -c 3000 /dev/zero | tr '\0' y)" > "$BATS_TEST_TMPDIR/l.ndjson"
+	run bash -c "mb-ingest -q --max-line 1K $BATS_TEST_TMPDIR/l.ndjson | jq -r '._errors[0].message // ._offset'"
+	assert_output - <<'EOF'
+line of 3008 bytes is longer than --max-line 1024; _raw holds its first 3008 bytes
+2
+EOF
+}
+
+@test "a JSON array, pretty-printed over many lines" {
+	run mbrun mb-ingest array.json
+	assert_success
+	assert_output - <<'EOF'
+{"id": 1, "tags": ["x", "y"],"_source":"array.json","_offset":2,"_ingested_at":"T","_hash":"6a960ed25c3564c5"}
+{"id": 2,    "nested": {"k": "v"},"_source":"array.json","_offset":3,"_ingested_at":"T","_hash":"435e09612b97a258"}
+EOF
+}
+
+@test "a JSON array with a bad element and no closing bracket" {
+	printf '[{"a":1}, 5, {"b":2' > "$BATS_TEST_TMPDIR/bad.json"
+	run bash -c "mb-ingest $BATS_TEST_TMPDIR/bad.json 2>&1 | sed -E 's/,\"_source.*//'"
+	assert_output - <<EOF
+mb-ingest: $BATS_TEST_TMPDIR/bad.json:1: column 1: expected a JSON object ('{')
+mb-ingest: $BATS_TEST_TMPDIR/bad.json: unterminated JSON array at end of input
+mb-ingest: $BATS_TEST_TMPDIR/bad.json:1: unterminated JSON array at end of input
+{"a":1
+{"_raw":"5","_errors":[{"rule":"parse","field":null,"message":"column 1: expected a JSON object ('{')"}]
+{"_raw":"{\"b\":2","_errors":[{"rule":"parse","field":null,"message":"unterminated JSON array at end of input"}]
+EOF
+}
+
+@test "--flatten turns nested objects into dotted keys" {
+	run bash -c "printf '{\"a\":{\"b\":{\"c\":1},\"d\":[1]},\"e\":{}}\n' | mb-ingest --flatten | sed 's/,\"_source.*//'"
+	assert_output '{"a.b.c":1,"a.d":[1],"e":{}'
+}
+
+@test "bronze ingested again gets new lineage, not two copies" {
+	run bash -c "mb-ingest orders.ndjson | mb-ingest | head -n 1 | grep -o '_source' | wc -l"
+	assert_output 1
+}
+
+@test "--quarantine diverts the bad records, stdout keeps the good ones" {
+	q="$BATS_TEST_TMPDIR/q.ndjson"
+	run bash -c "mb-ingest -q --quarantine $q malformed.ndjson | wc -l"
+	assert_output 2
+	run bash -c "wc -l < $q; jq -r ._offset $q | tr '\n' ' '"
+	assert_output - <<'EOF'
+6
+2 3 4 5 6 7 
+EOF
+}
+
+@test "a missing file is status 1, the other files are still ingested" {
+	run --separate-stderr bash -c "mb-ingest nosuch.ndjson orders.ndjson | wc -l; exit \${PIPESTATUS[0]}"
+	assert_failure 1
+	assert_output 2
+	assert_equal "$stderr" "mb-ingest: nosuch.ndjson: No such file or directory"
+}
+
+@test "a directory: files in name order, recursively; a broken entry is status 1" {
+	d="$BATS_TEST_TMPDIR/land"
+	mkdir -p "$d/sub"
+	printf '{"n":2}\n' > "$d/b.ndjson"
+	printf '{"n":1}\n' > "$d/a.ndjson"
+	printf 'n\n3\n' > "$d/sub/c.csv"
+	printf '{"n":0}\n' > "$d/_hidden.ndjson"
+	ln -s "$d/gone" "$d/broken.ndjson"
+	run --separate-stderr bash -c "mb-ingest $d | jq -c '[._source, .n]'; exit \${PIPESTATUS[0]}"
+	assert_failure 1
+	assert_output - <<EOF
+["$d/a.ndjson",1]
+["$d/b.ndjson",2]
+["$d/sub/c.csv",3]
+EOF
+	assert_equal "$stderr" "mb-ingest: $d/broken.ndjson: No such file or directory"
+}
+
+@test "an unreadable file is status 1, the others are ingested" {
+	[ "$(id -u)" != 0 ] || skip "root reads every file"
+	d="$BATS_TEST_TMPDIR/ro"
+	mkdir -p "$d"
+	printf '{"n":1}\n' > "$d/a.ndjson"
+	printf '{"n":2}\n' > "$d/b.ndjson"
+	chmod 000 "$d/a.ndjson"
+	run --separate-stderr bash -c "mb-ingest $d | wc -l; exit \${PIPESTATUS[0]}"
+	assert_failure 1
+	assert_output 1
+	assert_equal "$stderr" "mb-ingest: $d/a.ndjson: Permission denied"
+}
+
+@test "a bad flag is a usage error, status 2" {
+	run --separate-stderr mb-ingest --no-such-flag
+	assert_failure 2
+	assert_output ""
+	[[ "$stderr" == *"usage: mb-ingest"* ]]
+	run --separate-stderr mb-ingest --format xml
+	assert_failure 2
+	assert_equal "$stderr" "mb-ingest: --format: 'xml' is not auto, csv, ndjson or json"
+	run --separate-stderr mb-ingest --watch 1 orders.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mb-ingest: --watch needs --checkpoint (it is what tells new from old)"
+	run --separate-stderr mb-ingest --max-line 12Q
+	assert_failure 2
+	assert_equal "$stderr" "mb-ingest: --max-line: '12Q' is not a size (such as 4096, 64K, 64M, 1G)"
+}
+
+@test "--help goes to stdout with status 0; --version" {
+	run mb-ingest --help
+	assert_success
+	assert_line --index 0 --partial "usage: mb-ingest"
+	run mb-ingest --version
+	assert_output --regexp '^mb-ingest [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "| head -n 1 ends it quietly with status 0" {
+	run --separate-stderr bash -c "mb-gen -n 200000 | mb-ingest | head -n 1 | cut -c1-30; echo \${PIPESTATUS[1]}"
+	assert_output - <<'EOF'
+{"order_id":"ORD-000000000001"
+0
+EOF
+	assert_equal "$stderr" ""
+}
+
+@test "streaming: a record comes out while the input is still open" {
+	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	mb-ingest < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	exec 7>"$BATS_TEST_TMPDIR/in" 8<"$BATS_TEST_TMPDIR/out"
+	printf '{"live":1}\n' >&7
+	read -r -t 10 line <&8
+	exec 7>&- 8<&-
+	wait
+	[[ "$line" == '{"live":1,"_source":"-","_offset":1,'* ]]
+}
+
+@test "--stats prints counts and MB/s" {
+	run --separate-stderr mb-ingest --stats malformed.ndjson
+	[[ "$stderr" =~ mb-ingest:\ 10\ lines,\ 8\ records,\ 6\ malformed,\ 2\ blank,\ 0.0\ MB\ in\ [0-9.]+\ s\ \([0-9.]+\ MB/s\)$ ]]
+}
+
+@test "the whole Online Retail landing zone: 541,909 rows in, 541,909 records out" {
+	[ -d "$SHARED/online_retail_by_day" ] || skip "shared data not present"
+	run --separate-stderr bash -c "mb-ingest --stats $SHARED/online_retail_by_day | jq -r 'select(._raw) | 1' | wc -l"
+	assert_output 0
+	[[ "$stderr" == "mb-ingest: 542214 lines, 541909 records, 0 malformed, 0 blank,"* ]]
+}
+
+@test "mb-gen --dirty through mb-ingest: nothing is lost" {
+	run bash -c "mb-gen -n 20000 --dirty 0.2 --seed 7 > $BATS_TEST_TMPDIR/d.ndjson; grep -cv '^\$' $BATS_TEST_TMPDIR/d.ndjson; mb-ingest -q $BATS_TEST_TMPDIR/d.ndjson | wc -l"
+	[ "${lines[0]}" = "${lines[1]}" ]
+	run bash -c "mb-ingest -q $BATS_TEST_TMPDIR/d.ndjson | jq -c . | wc -l"
+	assert_output "${lines[0]}"
+}
+
+# ---- checkpoints, like Auto Loader -------------------------------------------
+
+ckpt_setup() {
+	L="$BATS_TEST_TMPDIR/landing"
+	C="$BATS_TEST_TMPDIR/state.json"
+	mkdir -p "$L"
+	cp "$SHARED/online_retail_by_day/2010-12-01.csv" "$SHARED/online_retail_by_day/2010-12-02.csv" "$L/"
+}
+
+@test "--checkpoint: a rerun ingests only new files" {
+	[ -d "$SHARED/online_retail_by_day" ] || skip "shared data not present"
+	ckpt_setup
+	run bash -c "mb-ingest --checkpoint $C $L | wc -l"
+	assert_output 5217
+	run bash -c "mb-ingest --checkpoint $C $L | wc -l"
+	assert_output 0
+	cp "$SHARED/online_retail_by_day/2010-12-03.csv" "$L/"
+	run bash -c "mb-ingest --checkpoint $C $L | jq -r ._source | uniq -c | sed 's/^ *//'"
+	assert_output "2202 $L/2010-12-03.csv"
+	run jq -c '[.path, .size, .consumed, .lines]' "$C"
+	assert_output - <<EOF
+["$L/2010-12-01.csv",275001,275001,3109]
+["$L/2010-12-02.csv",191826,191826,2110]
+["$L/2010-12-03.csv",190700,190700,2203]
+EOF
+}
+
+@test "--checkpoint: a file that grew gives only its new lines, numbered on" {
+	[ -d "$SHARED/online_retail_by_day" ] || skip "shared data not present"
+	ckpt_setup
+	mb-ingest --checkpoint "$C" "$L" > /dev/null
+	tail -n 2 "$SHARED/online_retail_by_day/2010-12-03.csv" >> "$L/2010-12-01.csv"
+	run bash -c "mb-ingest --checkpoint $C $L | jq -c '[._source, ._offset, .InvoiceNo, .Quantity]'"
+	assert_output - <<EOF
+["$L/2010-12-01.csv",3110,537036,1]
+["$L/2010-12-01.csv",3111,537036,1]
+EOF
+}
+
+@test "--checkpoint: a file whose old content changed is read again whole, with a warning" {
+	[ -d "$SHARED/online_retail_by_day" ] || skip "shared data not present"
+	ckpt_setup
+	mb-ingest --checkpoint "$C" "$L" > /dev/null
+	sed -i 's/WHITE/BLACK/' "$L/2010-12-02.csv"
+	run --separate-stderr bash -c "mb-ingest --checkpoint $C $L | wc -l"
+	assert_output 2109
+	assert_equal "$stderr" "mb-ingest: $L/2010-12-02.csv: changed since the checkpoint; ingesting it again whole"
+}
+
+@test "--checkpoint is replaced atomically and only after output was written" {
+	[ -d "$SHARED/online_retail_by_day" ] || skip "shared data not present"
+	ckpt_setup
+	# output to a closed pipe: the run ends early and must not claim the files
+	run bash -c "mb-ingest --checkpoint $C $L | head -n 1 > /dev/null"
+	run bash -c "mb-ingest --checkpoint $C $L | wc -l"
+	[ "$output" -gt 5000 ]
+	run bash -c "ls $BATS_TEST_TMPDIR | grep -c tmp"
+	assert_output 0
+}
+
+@test "--checkpoint refuses stdin, a checkpoint that is not one is status 2" {
+	run --separate-stderr mb-ingest --checkpoint "$BATS_TEST_TMPDIR/c" -
+	assert_failure 2
+	assert_equal "$stderr" "mb-ingest: --checkpoint: standard input cannot be checkpointed"
+	echo 'garbage' > "$BATS_TEST_TMPDIR/c"
+	run --separate-stderr mb-ingest --checkpoint "$BATS_TEST_TMPDIR/c" orders.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mb-ingest: $BATS_TEST_TMPDIR/c:1: not a checkpoint line: column 1: expected a JSON object ('{')"
+}
+
+@test "--watch picks up new files and appended lines, and saves its checkpoint on SIGTERM" {
+	L="$BATS_TEST_TMPDIR/watch"
+	C="$BATS_TEST_TMPDIR/w.json"
+	O="$BATS_TEST_TMPDIR/w.out"
+	mkdir -p "$L"
+	printf '{"n":1}\n' > "$L/a.ndjson"
+	mb-ingest --watch 0.1 --checkpoint "$C" "$L" > "$O" &
+	pid=$!
+	for i in $(seq 100); do [ -s "$O" ] && break; sleep 0.1; done
+	printf '{"n":2}\n' > "$L/b.ndjson"
+	for i in $(seq 100); do [ "$(wc -l < "$O")" -ge 2 ] && break; sleep 0.1; done
+	printf '{"n":3}\n{"n":' >> "$L/a.ndjson"	# a line still being written
+	for i in $(seq 100); do [ "$(wc -l < "$O")" -ge 3 ] && break; sleep 0.1; done
+	printf '4}\n' >> "$L/a.ndjson"
+	for i in $(seq 100); do [ "$(wc -l < "$O")" -ge 4 ] && break; sleep 0.1; done
+	kill -TERM "$pid"
+	wait "$pid"
+	run jq -c '[._source, ._offset, .n]' "$O"
+	assert_output - <<EOF
+["$L/a.ndjson",1,1]
+["$L/b.ndjson",1,2]
+["$L/a.ndjson",2,3]
+["$L/a.ndjson",3,4]
+EOF
+	run jq -c '[.path, .consumed, .lines]' "$C"
+	assert_output - <<EOF
+["$L/a.ndjson",24,3]
+["$L/b.ndjson",8,1]
+EOF
+}
