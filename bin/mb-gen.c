@@ -512,8 +512,8 @@ gen_table(const char *table)
 			const char *f = first[h % 16], *l = last[(h >> 8) % 10];
 
 			put_id(&b, "C", (uint64_t)i, 7);
-			mb_buf_printf(&b, ",%s %s,%c%c.%s%d@example.com,", f, l,
-			    f[0] | 0x20, f[1], l, i);
+			mb_buf_printf(&b, ",%s %s,%c%c.%c%s%d@example.com,", f, l,
+			    f[0] | 0x20, f[1], l[0] | 0x20, l + 1, i);
 			mb_time_fmt_date(&b, opt.start_ms - (int64_t)((h >> 20) % 1500) * 86400000);
 			mb_buf_printf(&b, ",%s\n", regions[(h >> 40) % 5]);
 			if (b.len > 65536) {
