@@ -189,7 +189,7 @@ good(const char *p, size_t n, uint64_t lineno, uint64_t hash, int mayhave)
 		p++;
 		n--;
 	}
-	if (opt.flatten || (mayhave && memmem(p, n, "\"_source\"", 9) != NULL)) {
+	if (opt.flatten || mayhave) {
 		/* Rewrite: flattened, or without the lineage it already has
 		 * (bronze ingested again gets new lineage, not two). */
 		mb_buf prefix = { 0 };
@@ -291,7 +291,7 @@ static int
 read_ndjson(mb_in *in, const char *file, pstate *ps)
 {
 	mb_line l;
-	int r;
+	int r, lin;
 	uint64_t k = 0;
 
 	while ((r = mb_in_line(in, &l)) == 1) {
@@ -304,10 +304,10 @@ read_ndjson(mb_in *in, const char *file, pstate *ps)
 			st.blank++;
 			continue;
 		}
-		if (mb_json_check_object(l.p, l.len) < 0)
+		if (mb_json_check_line(l.p, l.len, &lin) < 0)
 			bad(file, l.p, l.len, l.lineno, mb_hash(l.p, l.len), mb_errmsg(), 0);
 		else
-			good(l.p, l.len, l.lineno, mb_hash(l.p, l.len), 1);
+			good(l.p, l.len, l.lineno, mb_hash(l.p, l.len), lin);
 		if ((++k & 4095) == 0)
 			progress(in, ps->done0, ps->total, ps->t0, 0);
 	}
@@ -382,8 +382,10 @@ element(const char *file, mb_buf *el, uint64_t line, const char *eof)
 {
 	while (el->len > 0 && (el->p[el->len - 1] == ' ' || el->p[el->len - 1] == '\t'))
 		el->len--;
-	if (mb_json_check_object(el->p, el->len) == 0)
-		good(el->p, el->len, line, mb_hash(el->p, el->len), 1);
+	int lin;
+
+	if (mb_json_check_line(el->p, el->len, &lin) == 0)
+		good(el->p, el->len, line, mb_hash(el->p, el->len), lin);
 	else
 		bad(file, el->p, el->len, line, mb_hash(el->p, el->len),
 		    eof ? eof : mb_errmsg(), 0);

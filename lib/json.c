@@ -4,6 +4,9 @@
  * is JSON, and says in which column it stops being so.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mb.h"
 
@@ -68,6 +71,25 @@ check_str(const char *p, size_t n, size_t i)
 	size_t k;
 
 	for (;;) {
+#ifdef __SSE2__
+		/* 16 bytes at a time: stop at '"', '\\', a control byte or a
+		 * byte >= 0x80 (both are below ' ' as signed chars). */
+		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+		    sp = _mm_set1_epi8(' ');
+
+		while (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(u + i));
+			int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+			    _mm_cmplt_epi8(v, sp)));
+
+			if (m != 0) {
+				i += (size_t)__builtin_ctz((unsigned)m);
+				break;
+			}
+			i += 16;
+		}
+#endif
 		while (i < n && plain[u[i]])
 			i++;
 		if (i >= n) {
@@ -155,7 +177,7 @@ fail:
  * stack frame.
  */
 static int
-check(const char *p, size_t n, int want_object)
+check(const char *p, size_t n, int want_object, int *lineage)
 {
 	unsigned char stk0[64], *stk = stk0;
 	mb_buf big = { 0 };
@@ -309,6 +331,8 @@ key:
 	}
 	if ((j = check_str(p, n, i + 1)) == 0)
 		goto out;
+	if (lineage && depth == 1 && j - i == 9 && memcmp(p + i + 1, "_source", 7) == 0)
+		*lineage = 1;
 	i = j;
 	while (i < n && WS(p[i]))
 		i++;
@@ -329,13 +353,20 @@ out:
 int
 mb_json_check(const char *p, size_t n)
 {
-	return check(p, n, 0);
+	return check(p, n, 0, NULL);
 }
 
 int
 mb_json_check_object(const char *p, size_t n)
 {
-	return check(p, n, 1);
+	return check(p, n, 1, NULL);
+}
+
+int
+mb_json_check_line(const char *p, size_t n, int *lineage)
+{
+	*lineage = 0;
+	return check(p, n, 1, lineage);
 }
 
 static int

@@ -218,6 +218,9 @@ void mb_rec_write(const mb_rec *r, mb_buf *b);
 int mb_json_check(const char *p, size_t n);
 /* The same, and the value must be an object: what one NDJSON line is. */
 int mb_json_check_object(const char *p, size_t n);
+/* The same, and *lineage says whether the object has a top-level key
+ * "_source" (a record that already carries mb lineage). */
+int mb_json_check_line(const char *p, size_t n, int *lineage);
 /* Unescapes the body of a JSON string (without quotes), appending to out. */
 int mb_json_unescape(const char *p, size_t n, mb_buf *out);
 /* Checks UTF-8; returns the offset of the first bad byte, or -1. */
