@@ -36,7 +36,11 @@ TOOL_SRC = $(sort $(wildcard bin/mb-*.c))
 TOOLS = $(patsubst bin/%.c,%,$(TOOL_SRC))
 MANS = $(wildcard man/*.[1-9])
 
-all: $(addprefix $(B)/,$(TOOLS))
+all: $(addprefix $(B)/,$(TOOLS)) $(B)/libmb-check
+
+# A driver for tests/libmb.bats; not installed.
+$(B)/libmb-check: tests/libmb-check.c $(B)/libmb.a $(LIB_HDR)
+	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a $(MB_LDLIBS) $(LDFLAGS)
 
 $(B)/obj/%.o: lib/%.c $(LIB_HDR) | $(B)/obj
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -c -o $@ $<

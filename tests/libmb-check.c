@@ -1,0 +1,153 @@
+/*
+ * libmb-check: a driver that exposes libmb's parsers to the bats suite
+ * (tests/libmb.bats).  Reads lines on stdin and prints what libmb made of
+ * them, one result per line; not installed.
+ *
+ *   libmb-check time           each line a timestamp: ms and RFC 3339
+ *   libmb-check dec            "a OP b" with OP in + - * / cmp
+ *   libmb-check get PATH...    each line a record: type and value of PATH
+ *   libmb-check edit K=V|-K... each line a record: set or delete, write
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mb.h"
+
+static const char *tname[] = { "none", "null", "bool", "num", "str", "obj", "arr" };
+
+static void
+do_time(const mb_line *l, mb_buf *o)
+{
+	int64_t ms;
+	mb_tm tm;
+
+	if (mb_time_parse(l->p, l->len, &ms) < 0) {
+		mb_buf_printf(o, "error: %s\n", mb_errmsg());
+		return;
+	}
+	mb_time_split(ms, &tm);
+	mb_buf_printf(o, "%lld ", (long long)ms);
+	mb_time_fmt(o, ms);
+	mb_buf_printf(o, " wday=%d yday=%d\n", tm.wday, tm.yday);
+}
+
+static void
+do_dec(const mb_line *l, mb_buf *o)
+{
+	char *s = strndup(l->p, l->len), *a = strtok(s, " "), *op = strtok(NULL, " "),
+	    *b = strtok(NULL, " ");
+	mb_dec x, y, r;
+	int rc = -1;
+
+	if (!a || !op || !b || mb_dec_parse(a, strlen(a), &x) < 0 ||
+	    mb_dec_parse(b, strlen(b), &y) < 0) {
+		mb_buf_printf(o, "error: %s\n", mb_errmsg());
+		free(s);
+		return;
+	}
+	if (strcmp(op, "+") == 0)
+		rc = mb_dec_add(x, y, &r);
+	else if (strcmp(op, "-") == 0)
+		rc = mb_dec_sub(x, y, &r);
+	else if (strcmp(op, "*") == 0)
+		rc = mb_dec_mul(x, y, &r);
+	else if (strcmp(op, "/") == 0)
+		rc = mb_dec_div(x, y, 4, &r);
+	else if (strcmp(op, "cmp") == 0) {
+		mb_buf_printf(o, "%d\n", mb_dec_cmp(x, y));
+		free(s);
+		return;
+	}
+	if (rc < 0)
+		mb_buf_printf(o, "error: %s\n", mb_errmsg());
+	else {
+		mb_buf_dec(o, r);
+		mb_buf_addc(o, '\n');
+	}
+	free(s);
+}
+
+static void
+do_get(mb_rec *r, int argc, char **argv, mb_buf *o)
+{
+	for (int i = 0; i < argc; i++) {
+		int v = mb_rec_find(r, argv[i]);
+		mb_type t = mb_rec_type(r, v);
+		mb_span raw = mb_rec_raw(r, v);
+		int64_t n;
+		mb_dec d;
+
+		mb_buf_printf(o, "%s=%s", argv[i], tname[t]);
+		if (v >= 0)
+			mb_buf_printf(o, ":%.*s", (int)raw.len, raw.p);
+		if (t == MB_T_STR) {
+			mb_buf_adds(o, " text=");
+			mb_rec_str(r, v, o);
+		}
+		if (t == MB_T_NUM) {
+			if (mb_rec_int(r, v, &n) == 0)
+				mb_buf_printf(o, " int=%lld", (long long)n);
+			else
+				mb_buf_printf(o, " int=(%s)", mb_errmsg());
+			if (mb_rec_dec(r, v, &d) == 0) {
+				mb_buf_adds(o, " dec=");
+				mb_buf_dec(o, d);
+			} else
+				mb_buf_printf(o, " dec=(%s)", mb_errmsg());
+		}
+		if (t == MB_T_OBJ || t == MB_T_ARR)
+			mb_buf_printf(o, " len=%d", mb_rec_len(r, v));
+		mb_buf_addc(o, i + 1 < argc ? ' ' : '\n');
+	}
+}
+
+static void
+do_edit(mb_rec *r, int argc, char **argv, mb_buf *o)
+{
+	for (int i = 0; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+
+		if (argv[i][0] == '-')
+			mb_rec_del(r, argv[i] + 1);
+		else if (eq) {
+			*eq = '\0';
+			mb_rec_set(r, argv[i], eq + 1, strlen(eq + 1));
+			*eq = '=';
+		}
+	}
+	mb_rec_write(r, o);
+}
+
+int
+main(int argc, char *argv[])
+{
+	mb_in *in;
+	mb_line l;
+	mb_rec *r = mb_rec_new();
+	mb_buf o = { 0 };
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	mb_prog_init(argv[0]);
+	if ((in = mb_in_open("-", 0)) == NULL)
+		mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
+	while (mb_in_line(in, &l) == 1) {
+		o.len = 0;
+		if (strcmp(mode, "time") == 0)
+			do_time(&l, &o);
+		else if (strcmp(mode, "dec") == 0)
+			do_dec(&l, &o);
+		else if (mb_rec_parse(r, l.p, l.len) < 0)
+			mb_buf_printf(&o, "error: %s\n", mb_errmsg());
+		else if (strcmp(mode, "get") == 0)
+			do_get(r, argc - 2, argv + 2, &o);
+		else if (strcmp(mode, "edit") == 0)
+			do_edit(r, argc - 2, argv + 2, &o);
+		else
+			mb_die(MB_EXIT_USAGE, "usage: libmb-check time|dec|get|edit ...");
+		mb_out_buf(&o);
+	}
+	mb_in_close(in);
+	mb_rec_free(r);
+	mb_buf_free(&o);
+	return mb_finish(MB_EXIT_OK);
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# libmb: time, decimals, records and edits, through the libmb-check driver.
+
+load helper
+
+@test "time: RFC 3339, offsets, fractions, dates, epochs, all to UTC" {
+	run libmb-check time <<'EOF'
+2025-07-04T12:00:00Z
+2025-07-04 12:00:00
+2025-07-04T14:30:00.1234+02:30
+2025-07-04T12:00:00-05:00
+2025-07-04
+20250704
+1720094400
+1720094400123
+2024-02-29T23:59:60Z
+1969-12-31T23:59:59.999Z
+EOF
+	assert_success
+	assert_output - <<'EOF'
+1751630400000 2025-07-04T12:00:00.000Z wday=6 yday=185
+1751630400000 2025-07-04T12:00:00.000Z wday=6 yday=185
+1751630400123 2025-07-04T12:00:00.123Z wday=6 yday=185
+1751648400000 2025-07-04T17:00:00.000Z wday=6 yday=185
+1751587200000 2025-07-04T00:00:00.000Z wday=6 yday=185
+1751587200000 2025-07-04T00:00:00.000Z wday=6 yday=185
+1720094400000 2024-07-04T12:00:00.000Z wday=5 yday=186
+1720094400123 2024-07-04T12:00:00.123Z wday=5 yday=186
+1709251199000 2024-02-29T23:59:59.000Z wday=5 yday=60
+-1 1969-12-31T23:59:59.999Z wday=4 yday=365
+EOF
+}
+
+@test "time: impossible dates and words are errors" {
+	run libmb-check time <<'EOF'
+2025-02-29
+2025-13-01
+2025-07-04T24:00:00Z
+2025-07-04T12:00:00+25:00
+yesterday
+
+EOF
+	assert_output - <<'EOF'
+error: not a timestamp: '2025-02-29'
+error: not a timestamp: '2025-13-01'
+error: not a timestamp: '2025-07-04T24:00:00Z'
+error: not a timestamp: '2025-07-04T12:00:00+25:00'
+error: not a timestamp: 'yesterday'
+error: not a timestamp: ''
+EOF
+}
+
+@test "decimals: exact sums, products, division, comparison, overflow" {
+	run libmb-check dec <<'EOF'
+0.1 + 0.2
+12.50 * 3
+10 / 3
+-7.5 / 2
+1e3 + 0.001
+1.10 cmp 1.1
+2 cmp 10
+99999999999999999999999999999999999999 * 10
+1 / 0
+abc + 1
+EOF
+	assert_output - <<'EOF'
+0.3
+37.50
+3.3333
+-3.7500
+1000.001
+0
+-1
+error: decimal overflow
+error: division by zero
+error: not a number
+EOF
+}
+
+@test "records: dotted paths, typed reads, escapes, a key with a dot, missing fields" {
+	run libmb-check get a b c.d.e c.d f.g n big p escA missing c.x <<'EOF'
+{"a":1,"b":"x\u00e9\n","c":{"d":{"e":[1,2]}},"f.g":true,"n":null,"big":123456789012345678901234567890,"p":12.50,"esc\u0041":7}
+{"a":1,}
+EOF
+	assert_output - <<'EOF'
+a=num:1 int=1 dec=1 b=str:"x\u00e9\n" text=xé
+ c.d.e=arr:[1,2] len=2 c.d=obj:{"e":[1,2]} len=1 f.g=bool:true n=null:null big=num:123456789012345678901234567890 int=(integer out of range) dec=123456789012345678901234567890 p=num:12.50 int=(not an integer) dec=12.50 escA=num:7 int=7 dec=7 missing=none c.x=none
+error: column 8: trailing comma before '}'
+EOF
+}
+
+@test "records: edits replace, delete and append; untouched fields keep their bytes" {
+	run libmb-check edit a=2 -c 'z="new"' <<'EOF'
+{"a":1, "b" : "keep  spacing" ,"c":3}
+{}
+EOF
+	assert_output - <<'EOF'
+{"a":2,"b" : "keep  spacing","z":"new"}
+{"a":2,"z":"new"}
+EOF
+}
+
+@test "records: a record with thousands of fields grows the token array" {
+	run bash -c "python3 -c 'import json; print(json.dumps({\"k%d\" % i: i for i in range(5000)}))' | libmb-check get k0 k4999"
+	assert_output 'k0=num:0 int=0 dec=0 k4999=num:4999 int=4999 dec=4999'
+}
