@@ -58,11 +58,25 @@ static uint64_t shown;
 
 /* ---- writing records ---------------------------------------------------- */
 
+/*
+ * _ingested_at is when the record's bytes were read: the clock is read
+ * again after every read(2) of input, and at least every 256 records (a
+ * 1 MiB block takes about a millisecond), not for every record.
+ */
+static const mb_in *cur_in;
+static uint64_t ts_reads, ts_count;
+
 static void
 lineage(mb_buf *b, uint64_t lineno, uint64_t hash)
 {
-	int64_t now = mb_time_now_ms();
+	int64_t now = ts_ms;
+	uint64_t reads = cur_in ? mb_in_reads(cur_in) : 0;
 
+	if (reads != ts_reads || ++ts_count >= 256 || ts_ms < 0) {
+		now = mb_time_now_ms();
+		ts_reads = reads;
+		ts_count = 0;
+	}
 	if (now != ts_ms) {
 		mb_buf t = { 0 };
 
@@ -235,8 +249,9 @@ good(const char *p, size_t n, uint64_t lineno, uint64_t hash, int mayhave)
 			empty = 0;
 			break;
 		}
-	/* p[0..close) is "{...", without the closing brace. */
-	mb_buf_add(&rec, p, close);
+	/* p[0..close) is "{...", without the closing brace: out as it is,
+	 * then the lineage. */
+	mb_out(p, close);
 	if (!empty)
 		mb_buf_addc(&rec, ',');
 	lineage(&rec, lineno, hash);
@@ -740,6 +755,7 @@ ingest(const char *file, pstate *ps)
 		goto openfail;
 	if (opt.watch > 0 && regular)
 		mb_in_set_wait_newline(in, 1);
+	cur_in = in;
 	src_json.len = 0;
 	mb_buf_json_str(&src_json, file, strlen(file));
 	if (!skip)
@@ -763,6 +779,7 @@ ingest(const char *file, pstate *ps)
 		if (hash_prefix(file, c->consumed, &c->hash) < 0)
 			c->hash = 0;
 	}
+	cur_in = NULL;
 	mb_in_close(in);
 	mb_buf_free(&header);
 	return;

@@ -32,7 +32,7 @@ struct mb_in {
 	size_t cap, start, end, scan;
 	uint64_t base;		/* decompressed offset of buf[0] */
 	int eof, err, wait_nl;
-	uint64_t lineno, consumed, rawpos;
+	uint64_t lineno, consumed, rawpos, reads;
 	int64_t rawsize;
 	/* zstd */
 	int zstd;
@@ -159,6 +159,12 @@ mb_in_set_wait_newline(mb_in *in, int on)
 }
 
 uint64_t
+mb_in_reads(const mb_in *in)
+{
+	return in->reads;
+}
+
+uint64_t
 mb_in_lineno(const mb_in *in)
 {
 	return in->lineno;
@@ -190,8 +196,10 @@ rd(mb_in *in, void *p, size_t n)
 		snprintf(in->errmsg, sizeof(in->errmsg), "%s: read error at byte %llu: %s",
 		    in->name, (unsigned long long)in->rawpos, strerror(errno));
 		in->err = 1;
-	} else
+	} else {
 		in->rawpos += (uint64_t)r;
+		in->reads++;
+	}
 	return r;
 }
 

@@ -132,6 +132,8 @@ size_t mb_in_peek(mb_in *in, const char **p, size_t n);
 void mb_in_set_wait_newline(mb_in *in, int on);
 uint64_t mb_in_consumed(const mb_in *in);	/* bytes of complete lines handed out */
 uint64_t mb_in_lineno(const mb_in *in);	/* number of the last line handed out */
+/* How many read(2) calls returned data: a change means new input arrived. */
+uint64_t mb_in_reads(const mb_in *in);
 void mb_in_close(mb_in *in);
 
 /* ---- output (out.c: the programs' stdout) ------------------------------ */
