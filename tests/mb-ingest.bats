@@ -474,3 +474,21 @@ EOF
 ["$L/b.ndjson",8,1]
 EOF
 }
+
+@test "--progress draws a progress line on a terminal, nothing when stderr is not one" {
+	command -v script > /dev/null || skip "no script(1) for a terminal"
+	mb-gen -n 100000 > "$BATS_TEST_TMPDIR/p.ndjson"
+	run script -qec "mb-ingest --progress $BATS_TEST_TMPDIR/p.ndjson > /dev/null" /dev/null
+	assert_success
+	[[ "$output" == *"mb-ingest: "*" of 26.1 MB, "*" MB/s, ETA "*"s"* ]]
+	[[ "$output" == *"mb-ingest: 26.1 MB done"* ]]
+	run --separate-stderr mb-ingest --progress "$BATS_TEST_TMPDIR/p.ndjson"
+	assert_equal "$stderr" ""
+}
+
+@test "a failed write on stdout is status 1 with a message" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr bash -c "mb-ingest orders.ndjson > /dev/full"
+	assert_failure 1
+	assert_equal "$stderr" "mb-ingest: write error on standard output: No space left on device"
+}
