@@ -187,6 +187,10 @@ int mb_rec_field(const mb_rec *r, int i);	/* value handle of field i */
  */
 int mb_rec_find(const mb_rec *r, const char *path);
 int mb_rec_findn(const mb_rec *r, const char *path, size_t n);
+/* The same for a hot loop: *hint (start it at -1) remembers where the
+ * field was in the last record, and is tried first; records of one stream
+ * nearly always keep their field order. */
+int mb_rec_findh(const mb_rec *r, const char *path, size_t n, int *hint);
 mb_type mb_rec_type(const mb_rec *r, int v);	/* MB_T_NONE for v < 0 */
 mb_span mb_rec_raw(const mb_rec *r, int v);	/* raw JSON text of a value */
 /* Members of an object or array value: count, and the handle of the i-th

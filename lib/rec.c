@@ -125,9 +125,10 @@ keyeq(const mb_rec *r, const jsmntok_t *t, const char *name, size_t n)
 	size_t kl = (size_t)(t->end - t->start);
 	mb_buf *tmp;
 
-	if (kl == n && memcmp(k, name, n) == 0)
-		return 1;
-	if (memchr(k, '\\', kl) == NULL)
+	if (kl == n)
+		return memcmp(k, name, n) == 0;
+	/* Only a key with escapes is longer than the name it spells. */
+	if (kl < n || memchr(k, '\\', kl) == NULL)
 		return 0;
 	tmp = &((mb_rec *)r)->tmp;
 	tmp->len = 0;
@@ -175,6 +176,21 @@ mb_rec_findn(const mb_rec *r, const char *path, size_t n)
 		path = dot + 1;
 	}
 	return v;
+}
+
+int
+mb_rec_findh(const mb_rec *r, const char *name, size_t n, int *hint)
+{
+	int i = *hint;
+
+	if (i >= 0 && i < r->nfields && keyeq(r, &r->tok[r->fields[i]], name, n))
+		return r->fields[i] + 1;
+	for (i = 0; i < r->nfields; i++)
+		if (keyeq(r, &r->tok[r->fields[i]], name, n)) {
+			*hint = i;
+			return r->fields[i] + 1;
+		}
+	return mb_rec_findn(r, name, n);
 }
 
 int
