@@ -18,7 +18,8 @@ typedef enum mb_vtype {
 	MB_V_DEC,		/* integers and exact decimals */
 	MB_V_DBL,		/* only from functions that must leave exactness */
 	MB_V_STR,
-	MB_V_TIME		/* milliseconds since the epoch, UTC */
+	MB_V_TIME,		/* milliseconds since the epoch, UTC */
+	MB_V_JSON		/* an object or array: s/n hold its raw JSON text */
 } mb_vtype;
 
 typedef struct mb_val {
@@ -47,5 +48,37 @@ void mb_val_json(mb_buf *b, const mb_val *v);
 /* The field names an expression refers to, NUL-separated, for checks that
  * every field exists (mb-enrich) or is a partition column (mb-cat). */
 const char *mb_expr_fields(const mb_expr *e, size_t *n);
+
+/*
+ * Field lookups go first to `fn`, when set: it returns 1 and the raw JSON
+ * text of the value (which must live until the eval returns), or 0 to look
+ * in the record.  This is how a tool lets an expression see fields it has
+ * derived but not yet written (mb-enrich --set a later from an earlier).
+ */
+typedef int (*mb_expr_lookup_fn)(void *ctx, const char *name, size_t n,
+    mb_span *json);
+void mb_expr_set_lookup(mb_expr *e, mb_expr_lookup_fn fn, void *ctx);
+/* The time now() returns; by default the time of mb_expr_parse(). */
+void mb_expr_set_now(mb_expr *e, int64_t ms);
+/* Orders two non-null values as the comparison operators do: -1, 0, 1 in
+ * *res and 0, or -1 when they cannot be ordered (a string that is not a
+ * number against a number, a boolean against a string...). */
+int mb_val_cmp(const mb_val *a, const mb_val *b, int *res);
+/* Reads the raw JSON text of a value into v; strings with escapes are
+ * unescaped into `scratch` (v->s then points into it). */
+void mb_val_from_json(const char *p, size_t n, mb_buf *scratch, mb_val *v);
+/*
+ * Regular expressions, as matches() and JSON Schema "pattern" use them:
+ * POSIX extended syntax plus \d \w \s (\D \W \S), unanchored unless the
+ * pattern says ^ or $.  A pattern that is a plain sequence of literals and
+ * classes with quantifiers (^ORD-[0-9]{12}$) runs on a small matcher of
+ * its own; anything else goes to regcomp/regexec.  NULL and a message in
+ * err (errn bytes) when the pattern is invalid.
+ */
+typedef struct mb_regex mb_regex;
+mb_regex *mb_regex_compile(const char *p, size_t n, char *err, size_t errn);
+/* 1 when s (n bytes, no NUL needed) matches, else 0. */
+int mb_regex_match(mb_regex *re, const char *s, size_t n);
+void mb_regex_free(mb_regex *re);
 
 #endif

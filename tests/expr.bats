@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# The expression language (mb-expr(7)), through mb-enrich --set.
+
+load helper
+
+REC='{"amount":39.98,"quantity":2,"unit_price":19.99,"status":"returned","ts":"2025-07-04T12:34:56Z","s":"a\"b","n":null,"m":"07","o":{"x":[1,2],"y":{"z":"deep"}},"odd key":5,"e":"Ünïcode"}'
+
+# ev EXPR: the value of EXPR over $REC, as JSON
+ev() {
+	printf '%s\n' "$REC" | mb-enrich --now 2025-07-10T00:00:00Z --set "x = $1" --keep x | jq -c .x
+}
+
+# evs EXPR...: the values, one per line, raw as mb-enrich writes them
+evs() {
+	local e
+	for e in "$@"; do
+		printf '%s\n' "$REC" | mb-enrich --now 2025-07-10T00:00:00Z --set "x = $e" --keep x
+	done
+}
+
+@test "literals" {
+	run evs '1' '-2.50' "'single'" '"double"' 'true' 'false' 'null' '1e3' '.5'
+	assert_output - <<'EOF'
+{"x":1}
+{"x":-2.50}
+{"x":"single"}
+{"x":"double"}
+{"x":true}
+{"x":false}
+{"x":null}
+{"x":1000}
+{"x":0.5}
+EOF
+}
+
+@test "exact decimal arithmetic" {
+	run evs '0.1 + 0.2' 'amount - quantity * unit_price' '10 / 4' '1 / 3' '7 % 3' '-7.5 % 2' '2 * 19.99' '-(1 - 3)' '123456789012345678901234567890 + 0.5'
+	assert_output - <<'EOF'
+{"x":0.3}
+{"x":0.00}
+{"x":2.5}
+{"x":0.333333}
+{"x":1}
+{"x":-1.5}
+{"x":39.98}
+{"x":2}
+{"x":123456789012345678901234567890.5}
+EOF
+}
+
+@test "precedence: * before +, comparison before and, and before or" {
+	run evs '1 + 2 * 3' '(1 + 2) * 3' 'true or false and false' 'not 1 > 2' '1 < 2 and 2 < 3'
+	assert_output - <<'EOF'
+{"x":7}
+{"x":9}
+{"x":true}
+{"x":true}
+{"x":true}
+EOF
+}
+
+@test "comparisons; a string holding a number compares as a number" {
+	run evs 'status == "returned"' 'status = "returned"' "status != 'returned'" 'status <> "x"' 'm > 6' 'm = 7' 'm == "07"' '"abc" < "abd"' 'status > 1' 'status = 1' 'status != 1'
+	assert_output - <<'EOF'
+{"x":true}
+{"x":true}
+{"x":false}
+{"x":true}
+{"x":true}
+{"x":true}
+{"x":true}
+{"x":true}
+{"x":null}
+{"x":false}
+{"x":true}
+EOF
+}
+
+@test "null propagates as in SQL" {
+	run evs 'n + 1' 'n = null' 'n > 1' 'not n' 'true or n' 'false or n' 'false and n' 'true and n' 'o.missing' 'is_null(n)' 'is_null(o.missing)' 'is_null(0)' 'coalesce(n, o.missing, 5)' 'upper(n)'
+	assert_output - <<'EOF'
+{"x":null}
+{"x":null}
+{"x":null}
+{"x":null}
+{"x":true}
+{"x":null}
+{"x":false}
+{"x":null}
+{"x":null}
+{"x":true}
+{"x":true}
+{"x":false}
+{"x":5}
+{"x":null}
+EOF
+}
+
+@test "&& || ! and the words, in (..), not in (..)" {
+	run evs 'quantity > 1 && status == "returned"' '!(quantity > 1) || false' 'status in ("a", "returned")' 'status not in ("a")' 'quantity in (1, 2.0)' 'status in ("a", null)' 'n in (1)' 'TRUE AND NOT false'
+	assert_output - <<'EOF'
+{"x":true}
+{"x":false}
+{"x":true}
+{"x":true}
+{"x":true}
+{"x":null}
+{"x":null}
+{"x":true}
+EOF
+}
+
+@test "field references: dotted paths, quoted names" {
+	run evs 'o.y.z' 'o.x' 'o' '`odd key` * 2' 'o.nope.deeper'
+	assert_output - <<'EOF'
+{"x":"deep"}
+{"x":[1,2]}
+{"x":{"x":[1,2],"y":{"z":"deep"}}}
+{"x":10}
+{"x":null}
+EOF
+}
+
+@test "if, coalesce" {
+	run evs 'if(amount > 100, "big", "small")' 'if(n, 1, 2)' 'coalesce(n, status)'
+	assert_output - <<'EOF'
+{"x":"small"}
+{"x":2}
+{"x":"returned"}
+EOF
+}
+
+@test "string functions" {
+	run evs 'lower("AbC")' 'upper(status)' "trim('  x  ')" 'substr(status, 2, 3)' 'substr(status, -3)' 'len(e)' 'substr(e, 2, 2)' 'concat(status, "-", quantity)' 'starts_with(status, "ret")' 'ends_with(status, "ned")' 'contains(s, "\"")' 's' 'matches(status, "^r\\w+d$")' 'matches(status, "^(re|xx)t")' 'matches(status, "^x")'
+	assert_output - <<'EOF'
+{"x":"abc"}
+{"x":"RETURNED"}
+{"x":"x"}
+{"x":"etu"}
+{"x":"ned"}
+{"x":7}
+{"x":"nï"}
+{"x":"returned-2"}
+{"x":true}
+{"x":true}
+{"x":true}
+{"x":"a\"b"}
+{"x":true}
+{"x":true}
+{"x":false}
+EOF
+}
+
+@test "math functions" {
+	run evs 'abs(-2.5)' 'round(2.345, 2)' 'round(-2.345, 2)' 'round(2.5)' 'floor(-2.5)' 'ceil(2.1)' 'floor(7)'
+	assert_output - <<'EOF'
+{"x":2.5}
+{"x":2.35}
+{"x":-2.35}
+{"x":3}
+{"x":-3}
+{"x":3}
+{"x":7}
+EOF
+}
+
+@test "time functions" {
+	run evs 'year(ts)' 'month(ts)' 'day(ts)' 'dayofweek(ts)' 'hour(ts)' 'date(ts)' 'week(ts)' "date_trunc('month', ts)" "date_trunc('week', ts)" "date_trunc('quarter', ts)" 'now()' 'days_between(ts, now())' 'year(1751631296)' 'week("2021-01-03")' 'ts < now()'
+	assert_output - <<'EOF'
+{"x":2025}
+{"x":7}
+{"x":4}
+{"x":6}
+{"x":12}
+{"x":"2025-07-04"}
+{"x":27}
+{"x":"2025-07-01T00:00:00.000Z"}
+{"x":"2025-06-30T00:00:00.000Z"}
+{"x":"2025-07-01T00:00:00.000Z"}
+{"x":"2025-07-10T00:00:00.000Z"}
+{"x":6}
+{"x":2025}
+{"x":53}
+{"x":true}
+EOF
+}
+
+@test "hash(x) is xxh3-64 in hex, as xxhsum -H3 computes it" {
+	want=$(printf 'abc' | xxhsum -H3 | grep -oE '[0-9a-f]{16}')
+	run ev 'hash("abc")'
+	assert_output "\"$want\""
+}
+
+@test "runtime errors: division by zero, bad timestamp, not a number" {
+	run mbrun bash -c "printf '%s\n' '$REC' | mb-enrich --strict --set 'x = 1 / 0'"
+	assert_failure 1
+	assert_equal "$(stderr_of_mbrun)" 'mb-enrich: -:1: --set "x": division by zero'
+	run mbrun bash -c "printf '%s\n' '$REC' | mb-enrich --strict --set 'x = year(status)'"
+	assert_failure 1
+	assert_equal "$(stderr_of_mbrun)" 'mb-enrich: -:1: --set "x": bad timestamp "returned"'
+	run mbrun bash -c "printf '%s\n' '$REC' | mb-enrich --strict --set 'x = status + 1'"
+	assert_failure 1
+	assert_equal "$(stderr_of_mbrun)" 'mb-enrich: -:1: --set "x": + of a value that is not a number (use concat() for strings)'
+}
+
+@test "syntax errors name the column" {
+	for e in '1 +' '(1 + 2' 'foo(1)' '"abc' 'a == b == c' 'lower()' "matches(s, '[')" "date_trunc('fortnight', ts)" '1 2' 'a in 1' '#'; do
+		printf '%s\n' "$REC" | mb-enrich --set "x = $e" >/dev/null 2>>"$BATS_TEST_TMPDIR/err" && false
+	done
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output - <<'EOF'
+mb-enrich: --set "x = 1 +": column 4: unexpected end of expression
+mb-enrich: --set "x = (1 + 2": column 7: expected ")"
+mb-enrich: --set "x = foo(1)": column 1: unknown function "foo"
+mb-enrich: --set "x = "abc": column 1: unterminated quote
+mb-enrich: --set "x = a == b == c": column 8: comparisons do not chain; use and
+mb-enrich: --set "x = lower()": column 1: wrong number of arguments to lower()
+mb-enrich: --set "x = matches(s, '[')": column 12: bad regular expression: Invalid regular expression
+mb-enrich: --set "x = date_trunc('fortnight', ts)": column 12: date_trunc() unit must be one of year, quarter, month, week, day, hour, minute, second
+mb-enrich: --set "x = 1 2": column 3: unexpected "2"
+mb-enrich: --set "x = a in 1": column 6: expected "(" after in
+mb-enrich: --set "x = #": column 1: unexpected "#"
+EOF
+}
+
+@test "mb-validate --check: true and null pass, false and non-booleans fail" {
+	printf '%s\n' '{"a":1}' '{"a":null}' '{"a":0}' '{"a":"x"}' > "$BATS_TEST_TMPDIR/in"
+	run mbrun mb-validate --check 'pos: a > 0' --check 'nb: if(a = 1, a, true)' -q "$BATS_TEST_TMPDIR/q" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output - <<'EOF'
+{"a":null}
+{"a":"x"}
+EOF
+	run cat "$BATS_TEST_TMPDIR/q"
+	assert_output - <<'EOF'
+{"a":1,"_errors":[{"rule":"nb","field":null,"message":"not a boolean: if(a = 1, a, true)"}]}
+{"a":0,"_errors":[{"rule":"pos","field":null,"message":"check failed: a > 0"}]}
+EOF
+}

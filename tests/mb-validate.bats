@@ -1,0 +1,327 @@
+#!/usr/bin/env bats
+# mb-validate: schema, rules, actions, quarantine, report, bad input.
+
+load helper
+
+SCHEMA="$BATS_TEST_DIRNAME/../pipelines/schemas/orders.json"
+CHECK='amount_matches: abs(amount - quantity * unit_price) <= 0.01'
+
+setup() {
+	cd "$DATA/silver"
+	Q="$BATS_TEST_TMPDIR/q.ndjson"
+	R="$BATS_TEST_TMPDIR/dq.json"
+}
+
+# counts from the report: in passed quarantined dropped warned
+counts() {
+	jq -r '"\(.records_in) \(.passed) \(.quarantined) \(.dropped) \(.warned)"' "$R"
+}
+
+# records in = passed + quarantined + dropped
+conserved() {
+	jq -e '.records_in == .passed + .quarantined + .dropped' "$R" >/dev/null
+}
+
+@test "valid records pass byte for byte" {
+	run mbrun mb-validate --schema "$SCHEMA" --unique order_id --check "$CHECK" -q "$Q" -r "$R" good.ndjson
+	assert_success
+	assert_output "$(cat good.ndjson)"
+	assert_equal "$(stderr_of_mbrun)" ""
+	assert_equal "$(cat "$Q")" ""
+	assert_equal "$(counts)" "3 3 0 0 0"
+	conserved
+}
+
+@test "empty input: no output, a report of nothing" {
+	run mbrun mb-validate --schema "$SCHEMA" -r "$R" /dev/null
+	assert_success
+	assert_output ""
+	assert_equal "$(counts)" "0 0 0 0 0"
+	assert_equal "$(jq -c .statistics "$R")" '{"evaluated_expectations":14,"successful_expectations":14,"unsuccessful_expectations":0,"success_percent":100}'
+}
+
+@test ".zst input is read as it is" {
+	run mbrun mb-validate --schema "$SCHEMA" good.ndjson.zst
+	assert_success
+	assert_output "$(cat good.ndjson)"
+}
+
+@test "stdin and -" {
+	run bash -c "head -n 1 good.ndjson | mb-validate --schema '$SCHEMA' -"
+	assert_success
+	assert_output "$(head -n 1 good.ndjson)"
+}
+
+@test "every kind of bad record goes to quarantine with every rule it broke" {
+	run mbrun mb-validate --schema "$SCHEMA" --unique order_id --check "$CHECK" \
+	    --not-future order_ts --now 2026-01-01T00:00:00Z -q "$Q" -r "$R" bad.ndjson
+	assert_success
+	assert_output "$(head -n 1 bad.ndjson)"
+	assert_equal "$(stderr_of_mbrun)" ""
+	run cat "$Q"
+	assert_output - <<'EOF'
+{"order_id":"ORD-000000000002","customer_id":"C0000456","order_ts":"2025-07-05T08:00:00Z","region":"South","status":"completed","product_id":"P00007","category":"Books","store_id":"S001","quantity":"two","unit_price":5.00,"amount":10.00,"payment_method":"cash","_errors":[{"rule":"schema","field":"quantity","message":"not an integer"},{"rule":"amount_matches","field":null,"message":"error: arithmetic on a value that is not a number"}]}
+{"order_id":"ORD-000000000003","customer_id":"C0000789","order_ts":"2025-07-06T09:00:00Z","region":"Atlantis","status":"completed","product_id":"P00001","category":"Toys","store_id":"S003","quantity":-1,"unit_price":5.00,"amount":-5.00,"payment_method":"card","_errors":[{"rule":"schema","field":"region","message":"not one of \"North\", \"South\", \"East\", \"West\", \"Central\""},{"rule":"schema","field":"quantity","message":"less than the minimum 1"},{"rule":"schema","field":"amount","message":"less than the minimum 0"}]}
+{"order_id":"ORD-000000000004","order_ts":"2025-13-45 25:61:00","region":"West","status":"completed","product_id":"P00002","category":"Toys","store_id":"S004","quantity":1,"unit_price":5.00,"amount":5.00,"payment_method":"card","coupon":"X1","_errors":[{"rule":"schema","field":"order_ts","message":"not a date-time (RFC 3339)"},{"rule":"schema","field":"coupon","message":"field not allowed by the schema"},{"rule":"schema","field":"customer_id","message":"required field is missing"},{"rule":"not_future","field":"order_ts","message":"not a timestamp"}]}
+{"_raw":"{\"order_id\":\"ORD-000000000005\",\"customer_id\":\"C0000111\",","_errors":[{"rule":"parse","field":null,"message":"column 57: unexpected end of line, expected a key in double quotes"}],"_source":"bad.ndjson","_offset":5}
+{"_raw":"<html>502 Bad Gateway</html>","_errors":[{"rule":"parse","field":null,"message":"column 1: expected a JSON object ('{')"}],"_source":"feed.ndjson","_offset":6,"_ingested_at":"2025-07-06T10:00:00.000Z","_hash":"0123456789abcdef"}
+{"order_id":"ORD-000000000001","customer_id":"C0000123","order_ts":"2025-07-04T12:34:56Z","region":"North","status":"completed","product_id":"P00042","category":"Electronics","store_id":"S007","quantity":2,"unit_price":19.99,"amount":39.98,"payment_method":"card","_errors":[{"rule":"unique","field":"order_id","message":"duplicate key \"ORD-000000000001\""}]}
+{"order_id":"ORD-000000000008","customer_id":"C0000222","order_ts":"2025-07-08T10:00:00Z","region":"Central","status":"cancelled","product_id":"P00003","category":"Home","store_id":"S005","quantity":2,"unit_price":10.00,"amount":25.00,"payment_method":"gift_card","_errors":[{"rule":"amount_matches","field":null,"message":"check failed: abs(amount - quantity * unit_price) <= 0.01"}]}
+{"order_id":"ORD-000000000009","customer_id":"C0000333","order_ts":"2031-01-01T00:00:00Z","region":"North","status":"pending","product_id":"P00004","category":"Home","store_id":"S006","quantity":1,"unit_price":1.00,"amount":1.00,"payment_method":"card","_errors":[{"rule":"not_future","field":"order_ts","message":"in the future (after 2026-01-01T00:00:00.000Z)"}]}
+EOF
+	assert_equal "$(counts)" "9 1 8 0 0"
+	conserved
+}
+
+@test "the report is shaped like a Great Expectations result" {
+	mb-validate --schema "$SCHEMA" --unique order_id --check "$CHECK" \
+	    --not-future order_ts --now 2026-01-01T00:00:00Z -r "$R" bad.ndjson >/dev/null
+	run jq -c '[.success, .statistics]' "$R"
+	assert_output '[false,{"evaluated_expectations":17,"successful_expectations":7,"unsuccessful_expectations":10,"success_percent":41.176471}]'
+	run jq -c '.results[] | select(.expectation_config.meta.rule != "schema") | [.expectation_config.expectation_type, .expectation_config.kwargs, .expectation_config.meta.action, .result]' "$R"
+	assert_output - <<'EOF'
+["expect_records_to_be_parseable",{},"quarantine",{"element_count":9,"unexpected_count":2,"unexpected_percent":22.222222,"partial_unexpected_list":["{\"order_id\":\"ORD-000000000005\",\"customer_id\":\"C0000111\",","<html>502 Bad Gateway</html>"]}]
+["expect_records_to_satisfy_expression",{"expression":"abs(amount - quantity * unit_price) <= 0.01"},"quarantine",{"element_count":7,"unexpected_count":2,"unexpected_percent":28.571429,"partial_unexpected_list":[{"amount":10,"quantity":"two","unit_price":5},{"amount":25,"quantity":2,"unit_price":10}]}]
+["expect_column_values_to_be_unique",{"column":"order_id"},"quarantine",{"element_count":7,"unexpected_count":1,"unexpected_percent":14.285714,"partial_unexpected_list":["ORD-000000000001"]}]
+["expect_column_values_to_not_be_in_the_future",{"column":"order_ts","now":"2026-01-01T00:00:00.000Z"},"quarantine",{"element_count":7,"unexpected_count":2,"unexpected_percent":28.571429,"partial_unexpected_list":["2025-13-45 25:61:00","2031-01-01T00:00:00Z"]}]
+EOF
+	run jq -c '.results[] | select(.expectation_config.kwargs.column == "quantity" and .expectation_config.meta.rule == "schema") | .result' "$R"
+	assert_output '{"element_count":7,"unexpected_count":2,"unexpected_percent":28.571429,"partial_unexpected_list":["two",-1]}'
+	run jq -c '[.records_in, .passed, .quarantined, .dropped, .warned, .meta.complete]' "$R"
+	assert_output '[9,1,8,0,0,true]'
+}
+
+@test "--warn passes records on and counts them; --drop removes them" {
+	run mbrun mb-validate --check "$CHECK" --warn amount_matches -q "$Q" -r "$R" good.ndjson bad.ndjson
+	assert_success
+	assert_output - <<EOF
+$(cat good.ndjson)
+$(sed -n '1,4p;7,9p' bad.ndjson)
+EOF
+	assert_equal "$(wc -l < "$Q")" 2
+	assert_equal "$(counts)" "12 10 2 0 2"
+	conserved
+	run mbrun mb-validate --check "$CHECK" --drop amount_matches --drop parse -q "$Q.2" -r "$R" bad.ndjson
+	assert_success
+	assert_output "$(sed -n '1p;3p;4p;7p;9p' bad.ndjson)"
+	assert_equal "$(cat "$Q.2" 2>/dev/null)" ""
+	assert_equal "$(counts)" "9 5 0 4 0"
+	conserved
+}
+
+@test "--fail stops at the first failing record with status 3, naming it" {
+	run mbrun mb-validate --schema "$SCHEMA" --fail schema -q "$Q" -r "$R" bad.ndjson
+	assert_failure 3
+	assert_output "$(head -n 1 bad.ndjson)"
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: bad.ndjson:2: rule "schema" failed: field "quantity": not an integer'
+	assert_equal "$(wc -l < "$Q")" 1
+	assert_equal "$(jq -c '[.records_in, .passed, .quarantined, .meta.complete]' "$R")" '[2,1,1,false]'
+}
+
+@test "--max-invalid: status 3 after all output is written" {
+	run mbrun mb-validate --schema "$SCHEMA" --max-invalid 0.5 -r "$R" bad.ndjson
+	assert_failure 3
+	assert_output - <<EOF
+$(head -n 1 bad.ndjson)
+$(sed -n 7p bad.ndjson)
+$(sed -n 8p bad.ndjson)
+$(sed -n 9p bad.ndjson)
+EOF
+	assert_equal "$(stderr_of_mbrun)" "mb-validate: 5 of 9 records quarantined, more than --max-invalid 0.5"
+	run mbrun mb-validate --schema "$SCHEMA" --max-invalid 0.6 bad.ndjson
+	assert_success
+}
+
+@test "--coerce turns strings into the numbers and booleans the schema asks for" {
+	printf '%s\n' '{"n":"12","f":" 1.50 ","b":"true","s":"7","bad":"x"}' > in.tmp
+	printf '%s\n' '{"properties":{"n":{"type":"integer","minimum":20},"f":{"type":"number"},"b":{"type":"boolean"},"s":{"type":"string"},"bad":{"type":"number"}}}' > s.tmp
+	run mbrun mb-validate --schema s.tmp --coerce -q "$Q" -r "$R" in.tmp
+	assert_success
+	assert_output ""
+	assert_equal "$(cat "$Q")" '{"n":"12","f":" 1.50 ","b":"true","s":"7","bad":"x","_errors":[{"rule":"schema","field":"n","message":"less than the minimum 20"},{"rule":"schema","field":"bad","message":"not a number"}]}'
+	printf '%s\n' '{"n":"21","f":" 1.50 ","b":"true","s":"7"}' > in.tmp
+	run mbrun mb-validate --schema s.tmp --coerce -r "$R" in.tmp
+	assert_success
+	assert_output '{"n":21,"f":1.50,"b":true,"s":"7"}'
+	assert_equal "$(stderr_of_mbrun)" "mb-validate: coerced 3 values to the schema's types"
+	assert_equal "$(jq .coerced "$R")" 3
+	rm -f in.tmp s.tmp
+}
+
+@test "--rescue moves fields the schema forbids into _rescued" {
+	run mbrun mb-validate --schema "$SCHEMA" --rescue -r "$R" bad.ndjson
+	assert_success
+	assert_line --index 0 "$(head -n 1 bad.ndjson)"
+	run bash -c "sed -n 4p bad.ndjson | sed 's/\"order_id\"/\"customer_id\":\"C0000001\",&/; s/2025-13-45 25:61:00/2025-07-01T00:00:00Z/' | mb-validate --schema '$SCHEMA' --rescue"
+	assert_success
+	assert_output '{"customer_id":"C0000001","order_id":"ORD-000000000004","order_ts":"2025-07-01T00:00:00Z","region":"West","status":"completed","product_id":"P00002","category":"Toys","store_id":"S004","quantity":1,"unit_price":5.00,"amount":5.00,"payment_method":"card","_rescued":{"coupon":"X1"}}'
+}
+
+@test "lineage fields (_source, _hash...) are allowed by additionalProperties false" {
+	line='{"order_id":"ORD-000000000001","customer_id":"C0000123","order_ts":"2025-07-04T12:34:56Z","region":"North","status":"completed","product_id":"P00042","category":"Electronics","store_id":"S007","quantity":2,"unit_price":19.99,"amount":39.98,"payment_method":"card","_source":"a.ndjson","_offset":1,"_ingested_at":"2025-07-04T12:35:00.000Z","_hash":"f5a72556edf34f3b"}'
+	run bash -c "printf '%s\n' '$line' | mb-validate --schema '$SCHEMA'"
+	assert_success
+	assert_output "$line"
+}
+
+@test "values of the wrong type in every position" {
+	printf '%s\n' '{"properties":{"s":{"type":"string"},"i":{"type":"integer"},"n":{"type":"number"},"b":{"type":"boolean"},"z":{"type":"null"},"o":{"type":"object","properties":{"x":{"type":"integer"}},"required":["y"]},"a":{"type":"array","items":{"type":"string"}},"u":{"type":["string","null"]}}}' > s.tmp
+	printf '%s\n' '{"s":1,"i":1.5,"n":"1","b":"true","z":0,"o":{"x":"1"},"a":[1,"x",true],"u":2}' '{"s":"x","i":2.0,"n":1e3,"b":false,"z":null,"o":{"x":1,"y":0},"a":[],"u":null}' > in.tmp
+	run mbrun mb-validate --schema s.tmp -q "$Q" in.tmp
+	assert_success
+	assert_output '{"s":"x","i":2.0,"n":1e3,"b":false,"z":null,"o":{"x":1,"y":0},"a":[],"u":null}'
+	assert_equal "$(jq -c ._errors "$Q")" '[{"rule":"schema","field":"s","message":"not a string"},{"rule":"schema","field":"i","message":"not an integer"},{"rule":"schema","field":"n","message":"not a number"},{"rule":"schema","field":"b","message":"not a boolean"},{"rule":"schema","field":"z","message":"not null"},{"rule":"schema","field":"o.x","message":"not an integer"},{"rule":"schema","field":"o.y","message":"required field is missing"},{"rule":"schema","field":"a[0]","message":"not a string"},{"rule":"schema","field":"a[2]","message":"not a string"},{"rule":"schema","field":"u","message":"not a string or null"}]'
+	rm -f s.tmp in.tmp
+}
+
+@test "string keywords: minLength, maxLength, pattern, format, const" {
+	printf '%s\n' '{"properties":{"c":{"minLength":2,"maxLength":3},"p":{"pattern":"^\\d{2}-[A-Z]+$"},"d":{"format":"date"},"t":{"format":"date-time"},"e":{"format":"email"},"k":{"const":"v1"},"x":{"exclusiveMaximum":10,"exclusiveMinimum":0}}}' > s.tmp
+	printf '%s\n' '{"c":"é","p":"1-AB","d":"2025-02-29","t":"2025-07-04T25:00:00Z","e":"no-at.example.com","k":"v2","x":10}' '{"c":"éé","p":"12-AB","d":"2024-02-29","t":"2025-07-04T12:00:00.5+02:00","e":"a@b.co","k":"v1","x":9.99}' > in.tmp
+	run mbrun mb-validate --schema s.tmp -q "$Q" in.tmp
+	assert_success
+	assert_output '{"c":"éé","p":"12-AB","d":"2024-02-29","t":"2025-07-04T12:00:00.5+02:00","e":"a@b.co","k":"v1","x":9.99}'
+	assert_equal "$(jq -c ._errors "$Q")" '[{"rule":"schema","field":"c","message":"shorter than 2 characters"},{"rule":"schema","field":"p","message":"does not match the pattern ^\\d{2}-[A-Z]+$"},{"rule":"schema","field":"d","message":"not a date (YYYY-MM-DD)"},{"rule":"schema","field":"t","message":"not a date-time (RFC 3339)"},{"rule":"schema","field":"e","message":"not an email address"},{"rule":"schema","field":"k","message":"not the constant \"v1\""},{"rule":"schema","field":"x","message":"not less than 10"}]'
+	rm -f s.tmp in.tmp
+}
+
+@test "a huge string is checked and reported shortened" {
+	big=$(head -c 100000 /dev/zero | tr '\0' 'x')
+	printf '{"category":"%s"}\n' "$big" > in.tmp
+	run mbrun mb-validate --schema <(echo '{"properties":{"category":{"maxLength":64}}}') -q "$Q" -r "$R" in.tmp
+	assert_success
+	assert_output ""
+	assert_equal "$(jq -c ._errors "$Q")" '[{"rule":"schema","field":"category","message":"longer than 64 characters"}]'
+	assert_equal "$(jq -r '.results[] | select(.expectation_config.kwargs.column == "category") | .result.partial_unexpected_list[0] | length' "$R")" 122
+	rm -f in.tmp
+}
+
+@test "--unique on several fields; a missing key is not a repeat" {
+	printf '%s\n' '{"a":1,"b":"x"}' '{"a":1,"b":"y"}' '{"a":1,"b":"x"}' '{"b":"x"}' '{"b":"x"}' > in.tmp
+	run mbrun mb-validate --unique a,b -q "$Q" in.tmp
+	assert_success
+	assert_output - <<'EOF'
+{"a":1,"b":"x"}
+{"a":1,"b":"y"}
+{"b":"x"}
+{"b":"x"}
+EOF
+	assert_equal "$(cat "$Q")" '{"a":1,"b":"x","_errors":[{"rule":"unique","field":"a,b","message":"duplicate key [1,\"x\"]"}]}'
+	rm -f in.tmp
+}
+
+@test "a schema that is not JSON is status 2" {
+	echo '{"type": "object",' > s.tmp
+	run mbrun mb-validate --schema s.tmp good.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$(stderr_of_mbrun)" "mb-validate: s.tmp: not a JSON object: column 19: unexpected end of line, expected a key in double quotes"
+	rm -f s.tmp
+}
+
+@test "an unsupported keyword is status 2, naming it" {
+	echo '{"properties": {"a": {"oneOf": [{"type": "string"}]}}}' > s.tmp
+	run mbrun mb-validate --schema s.tmp good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: s.tmp: at a: unsupported keyword "oneOf"'
+	echo '{"properties": {"a": {"format": "ipv4"}}}' > s.tmp
+	run mbrun mb-validate --schema s.tmp good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: s.tmp: at a: unsupported format "ipv4" (date-time, date, email)'
+	rm -f s.tmp
+}
+
+@test "an invalid regex is status 2" {
+	echo '{"properties": {"a": {"pattern": "([a-z"}}}' > s.tmp
+	run mbrun mb-validate --schema s.tmp good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: s.tmp: at a: bad pattern "([a-z": Unmatched [, [^, [:, [., or [='
+	rm -f s.tmp
+}
+
+@test "a missing schema file is status 2" {
+	run mbrun mb-validate --schema nonexistent.json good.ndjson
+	assert_failure 2
+	assert_output ""
+	[[ "$(stderr_of_mbrun)" == "mb-validate: "*"nonexistent.json"* ]]
+}
+
+@test "a bad --check is status 2 with the column of the mistake" {
+	run mbrun mb-validate --check 'ok: amount >' good.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: --check "ok: amount >": column 9: unexpected end of expression'
+	run mbrun mb-validate --check 'ok: nosuch(amount)' good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: --check "ok: nosuch(amount)": column 1: unknown function "nosuch"'
+	run mbrun mb-validate --schema "$SCHEMA" --check 'ok: amont > 0' good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" "mb-validate: --check \"ok: amont > 0\": unknown field \"amont\" (not in $SCHEMA)"
+	run mbrun mb-validate --check 'amount > 0' good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun | head -n 1)" 'mb-validate: --check "amount > 0": expected NAME: EXPR'
+}
+
+@test "a bad flag or an unknown rule is status 2 with the usage" {
+	run mbrun mb-validate --bogus good.ndjson
+	assert_failure 2
+	assert_output ""
+	[[ "$(stderr_of_mbrun)" == *"usage: mb-validate"* ]]
+	run mbrun mb-validate --warn nosuch good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun | head -n 1)" 'mb-validate: no rule named "nosuch" (rules: parse, schema, unique, not_future and the --check names in use)'
+	run mbrun mb-validate --max-invalid 2 good.ndjson
+	assert_failure 2
+}
+
+@test "--help is stdout and status 0" {
+	run mbrun mb-validate --help
+	assert_success
+	assert_line --index 0 --partial "usage: mb-validate"
+	assert_equal "$(stderr_of_mbrun)" ""
+}
+
+@test "| head -n 1: status 0 and nothing on stderr" {
+	for i in $(seq 2000); do cat good.ndjson; done > "$BATS_TEST_TMPDIR/many.ndjson"
+	run bash -c "mb-validate --schema '$SCHEMA' '$BATS_TEST_TMPDIR/many.ndjson' 2>'$BATS_TEST_TMPDIR/err' | head -n 1; echo \"\${PIPESTATUS[0]}\""
+	assert_output "$(head -n 1 good.ndjson)
+0"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
+}
+
+@test "streaming: a record comes out while the input is still open" {
+	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	mb-validate --schema "$SCHEMA" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	exec 5>"$BATS_TEST_TMPDIR/in" 6<"$BATS_TEST_TMPDIR/out"
+	head -n 1 good.ndjson >&5
+	read -r -t 10 line <&6
+	exec 5>&- 6<&-
+	wait
+	assert_equal "$line" "$(head -n 1 good.ndjson)"
+}
+
+@test "SIGTERM writes the report of what was seen" {
+	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	mb-validate --schema "$SCHEMA" -r "$R" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	exec 5>"$BATS_TEST_TMPDIR/in" 6<"$BATS_TEST_TMPDIR/out"
+	head -n 2 good.ndjson >&5
+	read -r -t 10 line <&6
+	read -r -t 10 line <&6
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	exec 5>&- 6<&-
+	assert_equal "$rc" 143
+	assert_equal "$(jq -c '[.records_in, .passed, .meta.complete]' "$R")" '[2,2,false]'
+}
+
+@test "conservation on generated dirty data: in = passed + quarantined + dropped" {
+	mb-gen -n 3000 --dirty 0.1 --seed 3 | mb-ingest 2>/dev/null \
+	    | mb-validate --schema "$SCHEMA" --unique order_id --check "$CHECK" \
+	        --drop unique -q "$Q" -r "$R" > "$BATS_TEST_TMPDIR/out.ndjson"
+	conserved
+	assert_equal "$(jq .records_in "$R")" "$(mb-gen -n 3000 --dirty 0.1 --seed 3 | mb-ingest 2>/dev/null | wc -l)"
+	assert_equal "$(jq .passed "$R")" "$(wc -l < "$BATS_TEST_TMPDIR/out.ndjson")"
+	assert_equal "$(jq .quarantined "$R")" "$(wc -l < "$Q")"
+	[ "$(jq .dropped "$R")" -gt 0 ]
+}
