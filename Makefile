@@ -77,8 +77,7 @@ deps:
 
 test: deps
 	$(MAKE) all asan
-	bats tests
-	MB_BIN=$(CURDIR)/build-asan ASAN_OPTIONS=detect_leaks=1 bats tests
+	bash tests/run.sh build build-asan
 
 demo: deps
 	$(MAKE) all

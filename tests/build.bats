@@ -1,0 +1,40 @@
+#!/usr/bin/env bats
+# The build: make install puts every tool and man page under PREFIX.
+
+load helper
+
+@test "make install: binaries and man pages under DESTDIR/PREFIX" {
+	root="$BATS_TEST_DIRNAME/.."
+	b=$(basename "${MB_BIN:-$root/build}")
+	run make -s -C "$root" install B="$b" DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/opt/mb
+	assert_success
+	for t in "$root"/bin/mb-*.c; do
+		t=$(basename "$t" .c)
+		[ -x "$BATS_TEST_TMPDIR/dest/opt/mb/bin/$t" ]
+		[ -f "$BATS_TEST_TMPDIR/dest/opt/mb/share/man/man1/$t.1" ]
+	done
+	[ -f "$BATS_TEST_TMPDIR/dest/opt/mb/share/man/man7/mb.7" ]
+	[ ! -e "$BATS_TEST_TMPDIR/dest/opt/mb/bin/libmb-check" ]
+}
+
+@test "every man page is valid mdoc with EXIT STATUS and EXAMPLES" {
+	command -v mandoc > /dev/null || skip "mandoc not installed"
+	for m in "$BATS_TEST_DIRNAME"/../man/*.[1-9]; do
+		run mandoc -Tlint -Wwarning "$m"
+		assert_output ""
+		grep -q '^\.Sh EXIT STATUS' "$m" || [ "${m##*.}" != 1 ]
+		grep -q '^\.Sh EXAMPLES' "$m"
+	done
+}
+
+@test "every tool answers --help on stdout and --version, status 0" {
+	for t in "$BATS_TEST_DIRNAME"/../bin/mb-*.c; do
+		t=$(basename "$t" .c)
+		run "$t" --help
+		assert_success
+		[[ "${lines[0]}" == "usage: $t"* ]]
+		run "$t" --version
+		assert_success
+		assert_output --regexp "^$t [0-9]+\.[0-9]+\.[0-9]+$"
+	done
+}
