@@ -177,8 +177,9 @@ fail:
  * stack frame.
  */
 static int
-check(const char *p, size_t n, int want_object, int *lineage)
+check(const char *p, size_t n, int want_object, int *lineage, mb_buf *top)
 {
+	mb_jfield *f = NULL;
 	unsigned char stk0[64], *stk = stk0;
 	mb_buf big = { 0 };
 	size_t depth = 0, cap = sizeof(stk0) * 8, i = 0, j;
@@ -200,6 +201,8 @@ value:
 		badc(p, n, i, "expected a value");
 		goto out;
 	}
+	if (f != NULL && depth == 1)
+		f->vs = i;
 	switch (p[i]) {
 	case '{':
 	case '[':
@@ -275,6 +278,8 @@ lit:
 		goto out;
 	}
 after:
+	if (f != NULL && depth == 1)
+		f->ve = i;
 	while (i < n && WS(p[i]))
 		i++;
 	if (depth == 0) {
@@ -333,6 +338,14 @@ key:
 		goto out;
 	if (lineage && depth == 1 && j - i == 9 && memcmp(p + i + 1, "_source", 7) == 0)
 		*lineage = 1;
+	if (top != NULL && depth == 1) {
+		mb_buf_grow(top, sizeof(*f));
+		f = (mb_jfield *)(top->p + top->len);
+		top->len += sizeof(*f);
+		f->ks = i + 1;
+		f->ke = j - 1;
+		f->vs = f->ve = 0;
+	}
 	i = j;
 	while (i < n && WS(p[i]))
 		i++;
@@ -353,20 +366,27 @@ out:
 int
 mb_json_check(const char *p, size_t n)
 {
-	return check(p, n, 0, NULL);
+	return check(p, n, 0, NULL, NULL);
 }
 
 int
 mb_json_check_object(const char *p, size_t n)
 {
-	return check(p, n, 1, NULL);
+	return check(p, n, 1, NULL, NULL);
 }
 
 int
 mb_json_check_line(const char *p, size_t n, int *lineage)
 {
 	*lineage = 0;
-	return check(p, n, 1, lineage);
+	return check(p, n, 1, lineage, NULL);
+}
+
+int
+mb_json_scan_object(const char *p, size_t n, mb_buf *fields)
+{
+	fields->len = 0;
+	return check(p, n, 1, NULL, fields);
 }
 
 static int

@@ -227,6 +227,14 @@ int mb_json_check_object(const char *p, size_t n);
 /* The same, and *lineage says whether the object has a top-level key
  * "_source" (a record that already carries mb lineage). */
 int mb_json_check_line(const char *p, size_t n, int *lineage);
+/* The same check of an object, which also lists its top-level fields in
+ * `fields` (an array of mb_jfield, replaced): how mb_rec_parse reads a
+ * line in one pass. */
+typedef struct mb_jfield {
+	size_t ks, ke;		/* the key's raw text, without quotes */
+	size_t vs, ve;		/* the value's raw text (a string with its quotes) */
+} mb_jfield;
+int mb_json_scan_object(const char *p, size_t n, mb_buf *fields);
 /* Unescapes the body of a JSON string (without quotes), appending to out. */
 int mb_json_unescape(const char *p, size_t n, mb_buf *out);
 /* Checks UTF-8; returns the offset of the first bad byte, or -1. */

@@ -1,7 +1,15 @@
 /*
- * rec.c: one NDJSON record over jsmn tokens.  Values are spans of the
- * line; nothing is copied until a caller asks for an unescaped string.
- * Edits (set, del) are kept beside the tokens and applied when the record
+ * rec.c: one NDJSON record.  Values are spans of the line; nothing is
+ * copied until a caller asks for an unescaped string.
+ *
+ * Parsing is one pass: the strict JSON check (json.c) also lists the
+ * top-level fields, which is all most filters ever look at.  jsmn
+ * tokenizes the line only when something nested is asked for (a dotted
+ * path, the members of an object or array), and then once per record.
+ * A value handle is 0 for the record itself, 1..nfields for a top-level
+ * value, and TOKBASE + i for jsmn token i.
+ *
+ * Edits (set, del) are kept beside the fields and applied when the record
  * is written, so untouched fields go out byte for byte.
  */
 #include <errno.h>
@@ -13,6 +21,8 @@
 
 #include "mb.h"
 
+#define TOKBASE (1 << 28)
+
 typedef struct edit {
 	size_t koff, klen, voff, vlen;
 	int field;		/* index of the replaced field, or -1: appended */
@@ -22,16 +32,21 @@ typedef struct edit {
 struct mb_rec {
 	const char *p;
 	size_t n;
-	jsmntok_t *tok;
+	mb_buf top;		/* mb_jfield per top-level field */
+	int nfields;
+	jsmntok_t *tok;		/* jsmn tokens, when tokenized */
 	unsigned ntok, captok;
-	int *fields;		/* token index of each top-level key */
-	int nfields, capfields;
+	int tokenized;
+	int *ftok;		/* token of each top-level value */
+	int capf;
 	edit *edits;
 	int nedits, capedits;
 	int *fedit;		/* per field: its edit, or -1 */
 	mb_buf arena;		/* edit keys and values */
 	mb_buf tmp;
 };
+
+#define FIELD(r, i) (((const mb_jfield *)(r)->top.p)[i])
 
 mb_rec *
 mb_rec_new(void)
@@ -49,9 +64,10 @@ mb_rec_free(mb_rec *r)
 	if (r == NULL)
 		return;
 	free(r->tok);
-	free(r->fields);
+	free(r->ftok);
 	free(r->fedit);
 	free(r->edits);
+	mb_buf_free(&r->top);
 	mb_buf_free(&r->arena);
 	mb_buf_free(&r->tmp);
 	free(r);
@@ -60,40 +76,109 @@ mb_rec_free(mb_rec *r)
 int
 mb_rec_parse(mb_rec *r, const char *p, size_t n)
 {
-	jsmn_parser jp;
-	int k;
-	unsigned i;
-
 	r->nfields = 0;
 	r->nedits = 0;
 	r->arena.len = 0;
+	r->tokenized = 0;
 	r->ntok = 0;
 	r->p = p;
 	r->n = n;
-	if (mb_json_check_object(p, n) < 0)
+	if (mb_json_scan_object(p, n, &r->top) < 0) {
+		r->top.len = 0;
 		return -1;
+	}
+	r->nfields = (int)(r->top.len / sizeof(mb_jfield));
+	if (r->capf < r->nfields) {
+		r->capf = r->nfields + 16;
+		r->ftok = mb_xrealloc(r->ftok, (size_t)r->capf * sizeof(int));
+		r->fedit = mb_xrealloc(r->fedit, (size_t)r->capf * sizeof(int));
+	}
+	for (int i = 0; i < r->nfields; i++)
+		r->fedit[i] = -1;
+	return 0;
+}
+
+/* Runs jsmn over the (already checked) line, once per record. */
+static void
+tokenize(mb_rec *r)
+{
+	jsmn_parser jp;
+	int k, f = 0;
+
+	if (r->tokenized)
+		return;
 	for (;;) {
 		jsmn_init(&jp);
-		k = jsmn_parse(&jp, p, n, r->tok, r->captok);
+		k = jsmn_parse(&jp, r->p, r->n, r->tok, r->captok);
 		if (k != JSMN_ERROR_NOMEM)
 			break;
 		r->captok *= 2;
 		r->tok = mb_xrealloc(r->tok, r->captok * sizeof(*r->tok));
 	}
-	if (k < 1 || r->tok[0].type != JSMN_OBJECT)
-		return mb_seterr("column 1: not a JSON object");
-	r->ntok = (unsigned)k;
-	if (r->capfields < r->tok[0].size) {
-		r->capfields = r->tok[0].size + 16;
-		r->fields = mb_xrealloc(r->fields, (size_t)r->capfields * sizeof(int));
-		r->fedit = mb_xrealloc(r->fedit, (size_t)r->capfields * sizeof(int));
-	}
-	for (i = 1; i < r->ntok; i++)
-		if (r->tok[i].parent == 0) {
-			r->fedit[r->nfields] = -1;
-			r->fields[r->nfields++] = (int)i;
+	r->ntok = k > 0 ? (unsigned)k : 0;
+	for (unsigned i = 1; i < r->ntok && f < r->nfields; i++)
+		if (r->tok[i].parent == 0)
+			r->ftok[f++] = (int)i + 1;
+	r->tokenized = 1;
+}
+
+/* The jsmn token of a handle, tokenizing if needed; -1 if none. */
+static int
+tokof(const mb_rec *cr, int v)
+{
+	mb_rec *r = (mb_rec *)cr;
+
+	if (v < 0 || r->n == 0)
+		return -1;
+	if (v >= TOKBASE)
+		return v - TOKBASE < (int)r->ntok ? v - TOKBASE : -1;
+	if (v > r->nfields)
+		return -1;
+	tokenize(r);
+	return v == 0 ? 0 : r->ftok[v - 1];
+}
+
+mb_span
+mb_rec_raw(const mb_rec *r, int v)
+{
+	mb_span s = { NULL, 0 };
+	const jsmntok_t *t;
+
+	if (v < 0 || r->p == NULL)
+		return s;
+	if (v == 0) {
+		s.p = r->p;
+		s.len = r->n;
+	} else if (v <= r->nfields) {
+		s.p = r->p + FIELD(r, v - 1).vs;
+		s.len = FIELD(r, v - 1).ve - FIELD(r, v - 1).vs;
+	} else if (v >= TOKBASE && v - TOKBASE < (int)r->ntok) {
+		t = &r->tok[v - TOKBASE];
+		s.p = r->p + t->start;
+		s.len = (size_t)(t->end - t->start);
+		if (t->type == JSMN_STRING) {
+			s.p--;
+			s.len += 2;
 		}
-	return 0;
+	}
+	return s;
+}
+
+mb_type
+mb_rec_type(const mb_rec *r, int v)
+{
+	mb_span s = mb_rec_raw(r, v);
+
+	if (s.p == NULL || s.len == 0)
+		return MB_T_NONE;
+	switch (s.p[0]) {
+	case '{': return MB_T_OBJ;
+	case '[': return MB_T_ARR;
+	case '"': return MB_T_STR;
+	case 'n': return MB_T_NULL;
+	case 't': case 'f': return MB_T_BOOL;
+	default: return MB_T_NUM;
+	}
 }
 
 int
@@ -105,8 +190,7 @@ mb_rec_nfields(const mb_rec *r)
 mb_span
 mb_rec_key(const mb_rec *r, int i)
 {
-	const jsmntok_t *t = &r->tok[r->fields[i]];
-	mb_span s = { r->p + t->start, (size_t)(t->end - t->start) };
+	mb_span s = { r->p + FIELD(r, i).ks, FIELD(r, i).ke - FIELD(r, i).ks };
 
 	return s;
 }
@@ -114,15 +198,13 @@ mb_rec_key(const mb_rec *r, int i)
 int
 mb_rec_field(const mb_rec *r, int i)
 {
-	return r->fields[i] + 1;
+	return i + 1;
 }
 
-/* Does the raw key (escapes and all) equal name? */
+/* Does the raw key (escapes and all) spell name? */
 static int
-keyeq(const mb_rec *r, const jsmntok_t *t, const char *name, size_t n)
+keyeq(const mb_rec *r, const char *k, size_t kl, const char *name, size_t n)
 {
-	const char *k = r->p + t->start;
-	size_t kl = (size_t)(t->end - t->start);
 	mb_buf *tmp;
 
 	if (kl == n)
@@ -136,21 +218,30 @@ keyeq(const mb_rec *r, const jsmntok_t *t, const char *name, size_t n)
 	return tmp->len == n && memcmp(tmp->p, name, n) == 0;
 }
 
-/* Value handle of key `name` in the object token obj, or -1. */
 static int
-member(const mb_rec *r, int obj, const char *name, size_t n)
+topkey(const mb_rec *r, int i, const char *name, size_t n)
 {
-	int i;
+	return keyeq(r, r->p + FIELD(r, i).ks, FIELD(r, i).ke - FIELD(r, i).ks, name, n);
+}
 
-	if (obj == 0) {
+/* Value handle of key `name` in object v, or -1. */
+static int
+member(const mb_rec *r, int v, const char *name, size_t n)
+{
+	int i, t;
+
+	if (v == 0) {
 		for (i = 0; i < r->nfields; i++)
-			if (keyeq(r, &r->tok[r->fields[i]], name, n))
-				return r->fields[i] + 1;
+			if (topkey(r, i, name, n))
+				return i + 1;
 		return -1;
 	}
-	for (i = obj + 1; i < (int)r->ntok && r->tok[i].start < r->tok[obj].end; i++)
-		if (r->tok[i].parent == obj && keyeq(r, &r->tok[i], name, n))
-			return i + 1;
+	if ((t = tokof(r, v)) < 0)
+		return -1;
+	for (i = t + 1; i < (int)r->ntok && r->tok[i].start < r->tok[t].end; i++)
+		if (r->tok[i].parent == t &&
+		    keyeq(r, r->p + r->tok[i].start, (size_t)(r->tok[i].end - r->tok[i].start), name, n))
+			return TOKBASE + i + 1;
 	return -1;
 }
 
@@ -160,7 +251,7 @@ mb_rec_findn(const mb_rec *r, const char *path, size_t n)
 	const char *dot, *end = path + n;
 	int v;
 
-	if (r->ntok == 0)
+	if (r->p == NULL)
 		return -1;
 	if ((v = member(r, 0, path, n)) >= 0 || memchr(path, '.', n) == NULL)
 		return v;
@@ -169,7 +260,7 @@ mb_rec_findn(const mb_rec *r, const char *path, size_t n)
 		dot = memchr(path, '.', (size_t)(end - path));
 		if (dot == NULL)
 			dot = end;
-		if (r->tok[v].type != JSMN_OBJECT)
+		if (mb_rec_type(r, v) != MB_T_OBJ)
 			return -1;
 		if ((v = member(r, v, path, (size_t)(dot - path))) < 0)
 			return -1;
@@ -179,78 +270,58 @@ mb_rec_findn(const mb_rec *r, const char *path, size_t n)
 }
 
 int
-mb_rec_findh(const mb_rec *r, const char *name, size_t n, int *hint)
-{
-	int i = *hint;
-
-	if (i >= 0 && i < r->nfields && keyeq(r, &r->tok[r->fields[i]], name, n))
-		return r->fields[i] + 1;
-	for (i = 0; i < r->nfields; i++)
-		if (keyeq(r, &r->tok[r->fields[i]], name, n)) {
-			*hint = i;
-			return r->fields[i] + 1;
-		}
-	return mb_rec_findn(r, name, n);
-}
-
-int
 mb_rec_find(const mb_rec *r, const char *path)
 {
 	return mb_rec_findn(r, path, strlen(path));
 }
 
-mb_type
-mb_rec_type(const mb_rec *r, int v)
+int
+mb_rec_findh(const mb_rec *r, const char *name, size_t n, int *hint)
 {
-	if (v < 0 || v >= (int)r->ntok)
-		return MB_T_NONE;
-	switch (r->tok[v].type) {
-	case JSMN_OBJECT: return MB_T_OBJ;
-	case JSMN_ARRAY: return MB_T_ARR;
-	case JSMN_STRING: return MB_T_STR;
-	default:
-		switch (r->p[r->tok[v].start]) {
-		case 'n': return MB_T_NULL;
-		case 't': case 'f': return MB_T_BOOL;
-		default: return MB_T_NUM;
+	int i = *hint;
+
+	if (i >= 0 && i < r->nfields && topkey(r, i, name, n))
+		return i + 1;
+	for (i = 0; i < r->nfields; i++)
+		if (topkey(r, i, name, n)) {
+			*hint = i;
+			return i + 1;
 		}
-	}
-}
-
-mb_span
-mb_rec_raw(const mb_rec *r, int v)
-{
-	mb_span s = { NULL, 0 };
-	const jsmntok_t *t;
-
-	if (v < 0 || v >= (int)r->ntok)
-		return s;
-	t = &r->tok[v];
-	s.p = r->p + t->start;
-	s.len = (size_t)(t->end - t->start);
-	if (t->type == JSMN_STRING) {
-		s.p--;
-		s.len += 2;
-	}
-	return s;
+	return mb_rec_findn(r, name, n);
 }
 
 int
 mb_rec_len(const mb_rec *r, int v)
 {
-	if (v < 0 || v >= (int)r->ntok)
+	int t;
+
+	if (v == 0)
+		return r->nfields;
+	t = mb_rec_type(r, v);
+	if (t != MB_T_OBJ && t != MB_T_ARR)
 		return 0;
-	return r->tok[v].size;
+	if ((t = tokof(r, v)) < 0)
+		return 0;
+	return r->tok[t].size;
 }
 
 int
 mb_rec_child(const mb_rec *r, int v, int i, mb_span *key)
 {
-	int j, k = 0;
-	int obj = r->tok[v].type == JSMN_OBJECT;
+	int j, k = 0, t, obj;
 
-	for (j = v + 1; j < (int)r->ntok && r->tok[j].start < r->tok[v].end; j++) {
-		if (r->tok[j].parent != v)
+	if (v == 0) {
+		if (i < 0 || i >= r->nfields)
+			return -1;
+		if (key)
+			*key = mb_rec_key(r, i);
+		return i + 1;
+	}
+	if ((t = tokof(r, v)) < 0)
+		return -1;
+	obj = r->tok[t].type == JSMN_OBJECT;
+	for (j = t + 1; j < (int)r->ntok && r->tok[j].start < r->tok[t].end; j++) {
+		if (r->tok[j].parent != t)
 			continue;
 		if (k++ == i) {
 			if (obj) {
@@ -258,19 +329,20 @@ mb_rec_child(const mb_rec *r, int v, int i, mb_span *key)
 					key->p = r->p + r->tok[j].start;
 					key->len = (size_t)(r->tok[j].end - r->tok[j].start);
 				}
-				return j + 1;
+				return TOKBASE + j + 1;
 			}
-			return j;
+			return TOKBASE + j;
 		}
 	}
 	return -1;
 }
 
 static int
-want(const mb_rec *r, int v, mb_type t, const char *what)
+want(const mb_rec *r, int v, mb_type t, const char *what, mb_span *s)
 {
 	mb_type have = mb_rec_type(r, v);
 
+	*s = mb_rec_raw(r, v);
 	if (have == t)
 		return 0;
 	if (have == MB_T_NONE)
@@ -283,35 +355,34 @@ want(const mb_rec *r, int v, mb_type t, const char *what)
 int
 mb_rec_str(const mb_rec *r, int v, mb_buf *out)
 {
-	if (want(r, v, MB_T_STR, "a string") < 0)
+	mb_span s;
+
+	if (want(r, v, MB_T_STR, "a string", &s) < 0)
 		return -1;
-	return mb_json_unescape(r->p + r->tok[v].start,
-	    (size_t)(r->tok[v].end - r->tok[v].start), out);
+	return mb_json_unescape(s.p + 1, s.len - 2, out);
 }
 
 int
 mb_rec_int(const mb_rec *r, int v, int64_t *out)
 {
-	const char *p;
-	size_t n, i = 0;
+	mb_span s;
+	size_t i = 0;
 	uint64_t acc = 0, lim;
 	int neg = 0;
 
-	if (want(r, v, MB_T_NUM, "a number") < 0)
+	if (want(r, v, MB_T_NUM, "a number", &s) < 0)
 		return -1;
-	p = r->p + r->tok[v].start;
-	n = (size_t)(r->tok[v].end - r->tok[v].start);
-	if (p[0] == '-') {
+	if (s.p[0] == '-') {
 		neg = 1;
 		i = 1;
 	}
 	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
+	for (; i < s.len; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
 			return mb_seterr("not an integer");
-		if (acc > (lim - (uint64_t)(p[i] - '0')) / 10)
+		if (acc > (lim - (uint64_t)(s.p[i] - '0')) / 10)
 			return mb_seterr("integer out of range");
-		acc = acc * 10 + (uint64_t)(p[i] - '0');
+		acc = acc * 10 + (uint64_t)(s.p[i] - '0');
 	}
 	*out = neg ? (int64_t)(0 - acc) : (int64_t)acc;
 	return 0;
@@ -321,15 +392,14 @@ int
 mb_rec_double(const mb_rec *r, int v, double *out)
 {
 	char tmp[64];
-	size_t n;
+	mb_span s;
 
-	if (want(r, v, MB_T_NUM, "a number") < 0)
+	if (want(r, v, MB_T_NUM, "a number", &s) < 0)
 		return -1;
-	n = (size_t)(r->tok[v].end - r->tok[v].start);
-	if (n >= sizeof(tmp))
+	if (s.len >= sizeof(tmp))
 		return mb_seterr("number too long");
-	memcpy(tmp, r->p + r->tok[v].start, n);
-	tmp[n] = '\0';
+	memcpy(tmp, s.p, s.len);
+	tmp[s.len] = '\0';
 	errno = 0;
 	*out = strtod(tmp, NULL);
 	return errno == ERANGE ? mb_seterr("number out of range") : 0;
@@ -338,19 +408,22 @@ mb_rec_double(const mb_rec *r, int v, double *out)
 int
 mb_rec_bool(const mb_rec *r, int v, int *out)
 {
-	if (want(r, v, MB_T_BOOL, "a boolean") < 0)
+	mb_span s;
+
+	if (want(r, v, MB_T_BOOL, "a boolean", &s) < 0)
 		return -1;
-	*out = r->p[r->tok[v].start] == 't';
+	*out = s.p[0] == 't';
 	return 0;
 }
 
 int
 mb_rec_dec(const mb_rec *r, int v, mb_dec *out)
 {
-	if (want(r, v, MB_T_NUM, "a number") < 0)
+	mb_span s;
+
+	if (want(r, v, MB_T_NUM, "a number", &s) < 0)
 		return -1;
-	return mb_dec_parse(r->p + r->tok[v].start,
-	    (size_t)(r->tok[v].end - r->tok[v].start), out);
+	return mb_dec_parse(s.p, s.len, out);
 }
 
 static edit *
@@ -374,7 +447,7 @@ edit_for(mb_rec *r, const char *key)
 	mb_buf_add(&r->arena, key, kl);
 	e->field = -1;
 	for (i = 0; i < r->nfields; i++)
-		if (keyeq(r, &r->tok[r->fields[i]], key, kl)) {
+		if (topkey(r, i, key, kl)) {
 			e->field = i;
 			r->fedit[i] = r->nedits;
 			break;
@@ -434,7 +507,6 @@ void
 mb_rec_write(const mb_rec *r, mb_buf *b)
 {
 	int i, first = 1;
-	const jsmntok_t *k, *v;
 	const edit *e;
 
 	mb_buf_addc(b, '{');
@@ -449,10 +521,8 @@ mb_rec_write(const mb_rec *r, mb_buf *b)
 			put_edit(r, e, b);
 			continue;
 		}
-		k = &r->tok[r->fields[i]];
-		v = k + 1;
-		mb_buf_add(b, r->p + k->start - 1,
-		    (size_t)(v->end - k->start + 1 + (v->type == JSMN_STRING)));
+		/* "key" ... value, as it was */
+		mb_buf_add(b, r->p + FIELD(r, i).ks - 1, FIELD(r, i).ve - FIELD(r, i).ks + 1);
 	}
 	for (i = 0; i < r->nedits; i++) {
 		e = &r->edits[i];

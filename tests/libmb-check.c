@@ -7,6 +7,7 @@
  *   libmb-check dec            "a OP b" with OP in + - * / cmp
  *   libmb-check get PATH...    each line a record: type and value of PATH
  *   libmb-check edit K=V|-K... each line a record: set or delete, write
+ *   libmb-check parse          parse every line, print the count (for timing)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,14 @@ main(int argc, char *argv[])
 	mb_prog_init(argv[0]);
 	if ((in = mb_in_open("-", 0)) == NULL)
 		mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
+	if (strcmp(mode, "parse") == 0) {
+		uint64_t ok = 0, bad = 0;
+
+		while (mb_in_line(in, &l) == 1)
+			mb_rec_parse(r, l.p, l.len) == 0 ? ok++ : bad++;
+		printf("%llu parsed, %llu not\n", (unsigned long long)ok,
+		    (unsigned long long)bad);
+	}
 	while (mb_in_line(in, &l) == 1) {
 		o.len = 0;
 		if (strcmp(mode, "time") == 0)
