@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <xxhash.h>
-
 #include "mb.h"
 
 #define LIT(b, s) mb_buf_add((b), (s), sizeof(s) - 1)
@@ -651,35 +649,13 @@ ck_save(void)
 	mb_buf_free(&b);
 }
 
-/* xxh3-64 of the first n bytes of a file; 0 and errno on failure. */
+/* xxh3-64 of exactly the first n bytes of a file; -1 if it has fewer. */
 static int
 hash_prefix(const char *path, uint64_t n, uint64_t *out)
 {
-	XXH3_state_t *s = XXH3_createState();
-	char *buf = mb_xmalloc(1 << 20);
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
-	ssize_t r;
+	uint64_t got;
 
-	XXH3_64bits_reset(s);
-	if (fd >= 0) {
-		while (n > 0) {
-			r = read(fd, buf, n < (1 << 20) ? n : (1 << 20));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			XXH3_64bits_update(s, buf, (size_t)r);
-			n -= (uint64_t)r;
-		}
-		close(fd);
-		if (n == 0) {
-			*out = XXH3_64bits_digest(s);
-			rc = 0;
-		}
-	}
-	free(buf);
-	XXH3_freeState(s);
-	return rc;
+	return mb_hash_file(path, n, out, &got) == 0 && got == n ? 0 : -1;
 }
 
 /* ---- one input ----------------------------------------------------------- */

@@ -294,6 +294,10 @@ int mb_duration_parse(const char *s, int64_t *ms);
 /* ---- hashing (hash.c, over xxHash) ------------------------------------- */
 
 uint64_t mb_hash(const void *p, size_t n);	/* xxh3-64 */
+/* xxh3-64 of a file's first `limit` bytes (UINT64_MAX: all of it); *size,
+ * if not NULL, says how many were read (fewer when the file is shorter).
+ * 0, or -1 with mb_errmsg(). */
+int mb_hash_file(const char *path, uint64_t limit, uint64_t *hash, uint64_t *size);
 
 /* ---- CSV (csv.c, over libcsv) ------------------------------------------ */
 
