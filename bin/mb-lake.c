@@ -1,0 +1,609 @@
+/*
+ * mb-lake: looks after a dataset written by mb-write.  `log` prints its
+ * commits, `stats` the size of its newest snapshot, `verify` checks every
+ * log entry and every file's checksum and names orphan files, `compact`
+ * rewrites the small files of each partition into large ones in one
+ * commit, and `vacuum` deletes the files that no snapshot within the
+ * retention period needs.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "expr.h"
+#include "lake.h"
+
+static const char *dir;
+static int status = MB_EXIT_OK;
+
+static void
+usage(FILE *f, int st)
+{
+	fprintf(f,
+	    "usage: mb-lake log DIR\n"
+	    "       mb-lake stats DIR\n"
+	    "       mb-lake verify DIR\n"
+	    "       mb-lake compact [-w expr] [--target-bytes size] "
+	    "[-l level] DIR\n"
+	    "       mb-lake vacuum [--retain duration] [-n] DIR\n");
+	if (f == stdout)
+		fprintf(f,
+		    "  -w, --where EXPR         compact only partitions whose "
+		    "values make EXPR true\n"
+		    "      --target-bytes SIZE  size of a compacted file, "
+		    "uncompressed (256M)\n"
+		    "  -l, --level N            zstd level of compacted files "
+		    "(3)\n"
+		    "      --retain DURATION    keep what snapshots of the last "
+		    "DURATION need (168h)\n"
+		    "  -n, --dry-run            print what vacuum would delete\n"
+		    "  -h, --help               this help\n"
+		    "  -V, --version            the version\n");
+	exit(st);
+}
+
+static void
+onerr(void *ctx, const char *msg)
+{
+	(void)ctx;
+	mb_err("%s: %s", dir, msg);
+	status = MB_EXIT_FAIL;
+}
+
+/* The reports are printed with stdio; flush it before mb_finish closes
+ * stdout. */
+static int
+finish(int st)
+{
+	if (fflush(stdout) == EOF && errno != EPIPE) {
+		mb_err("write error on standard output: %s", strerror(errno));
+		st = MB_EXIT_FAIL;
+	}
+	return mb_finish(st);
+}
+
+static mb_lake *
+open_lake(void)
+{
+	mb_lake *l = mb_lake_open(dir, 0);
+
+	if (l == NULL)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	l->onerr = onerr;
+	return l;
+}
+
+static int64_t
+latest_of(mb_lake *l)
+{
+	int64_t v = mb_lake_latest(l, NULL);
+
+	if (v == -2)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	return v;
+}
+
+static uint64_t
+sum_records(const mb_lake_file *f, size_t n)
+{
+	uint64_t r = 0;
+
+	while (n-- > 0)
+		r += f[n].records;
+	return r;
+}
+
+/* ---- log --------------------------------------------------------------- */
+
+static void
+cmd_log(void)
+{
+	mb_lake *l = open_lake();
+	mb_lake_commit c;
+	mb_buf b = {0};
+	int64_t v, latest = latest_of(l);
+
+	printf("%-8s  %-24s  %-18s  %6s  %6s  %10s  %10s\n", "VERSION",
+	    "TIME", "OPERATION", "FILES+", "FILES-", "RECORDS+", "RECORDS-");
+	for (v = 0; v <= latest; v++) {
+		if (mb_lake_commit_read(l, v, &c) == -1) {
+			mb_err("%s: log entry %" PRId64 ": %s", dir, v,
+			    mb_errmsg());
+			status = MB_EXIT_FAIL;
+			continue;
+		}
+		mb_buf_reset(&b);
+		mb_time_fmt(&b, c.time);
+		printf("%-8" PRId64 "  %-24s  %-18s  %6zu  %6zu  %10" PRIu64
+		    "  %10" PRIu64 "\n", v, mb_buf_cstr(&b), c.op, c.nadd,
+		    c.nrm, sum_records(c.add, c.nadd), sum_records(c.rm,
+		    c.nrm));
+		mb_lake_commit_free(&c);
+	}
+	mb_buf_free(&b);
+	mb_lake_close(l);
+}
+
+/* ---- stats ------------------------------------------------------------- */
+
+static void
+cmd_stats(void)
+{
+	mb_lake *l = open_lake();
+	mb_lake_snap s;
+	uint64_t rec = 0, bytes = 0, cbytes = 0, parts = 0;
+	size_t i, pl, prevl = 0;
+	const char *prev = NULL;
+
+	if (mb_lake_snap_load(l, -1, &s) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	for (i = 0; i < s.n; i++) {
+		rec += s.files[i].records;
+		bytes += s.files[i].bytes;
+		cbytes += s.files[i].cbytes;
+		pl = mb_lake_pdir_len(s.files[i].path);
+		if (prev == NULL || pl != prevl || memcmp(prev,
+		    s.files[i].path, pl) != 0)
+			parts++;
+		prev = s.files[i].path;
+		prevl = pl;
+	}
+	printf("version     %" PRId64 "\n", s.version);
+	printf("records     %" PRIu64 "\n", rec);
+	printf("files       %zu\n", s.n);
+	printf("partitions  %" PRIu64 "\n", parts);
+	printf("bytes       %" PRIu64 "\n", bytes);
+	printf("compressed  %" PRIu64 "\n", cbytes);
+	mb_lake_snap_free(&s);
+	mb_lake_close(l);
+}
+
+/* ---- verify ------------------------------------------------------------ */
+
+/* Every path any commit has added: those are not orphans. */
+static void
+all_added(mb_lake *l, int64_t latest, mb_lake_snap *all, int report)
+{
+	mb_lake_commit c;
+	size_t nrm;
+	int64_t v;
+
+	mb_lake_snap_init(all);
+	for (v = 0; v <= latest; v++) {
+		if (mb_lake_commit_read(l, v, &c) == -1) {
+			if (report)
+				printf("%s/%020" PRId64 ".json: %s\n",
+				    MB_LAKE_LOG, v, mb_errmsg());
+			status = MB_EXIT_FAIL;
+			continue;
+		}
+		nrm = c.nrm;
+		c.nrm = 0;
+		mb_lake_snap_apply(all, &c);
+		c.nrm = nrm;
+		mb_lake_commit_free(&c);
+	}
+}
+
+static const char *
+rel_path(const char *p)
+{
+	size_t n = strlen(dir);
+
+	if (strncmp(p, dir, n) == 0) {
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return p;
+}
+
+static void
+walkerr(const char *path, const char *msg)
+{
+	printf("%s: %s\n", rel_path(path), msg);
+	status = MB_EXIT_FAIL;
+}
+
+static void
+cmd_verify(void)
+{
+	mb_lake *l = open_lake();
+	mb_lake_snap s, all;
+	mb_buf path = {0}, tree = {0};
+	uint64_t h, size, rec = 0, bad = 0, orphans = 0;
+	int64_t latest = latest_of(l);
+	const char *p;
+	size_t i;
+
+	all_added(l, latest, &all, 1);
+	l->onerr = NULL;	/* all_added named the damaged entries */
+	if (mb_lake_snap_load(l, -1, &s) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	bad = (uint64_t)s.damaged;
+	for (i = 0; i < s.n; i++) {
+		mb_buf_reset(&path);
+		mb_buf_printf(&path, "%s/%s", dir, s.files[i].path);
+		rec += s.files[i].records;
+		if (mb_hash_file(path.p, UINT64_MAX, &h, &size) == -1) {
+			printf("%s: %s\n", s.files[i].path,
+			    errno == ENOENT ? "missing" : mb_errmsg());
+			bad++;
+		} else if (size != s.files[i].cbytes) {
+			printf("%s: size %" PRIu64 " does not match the log (%"
+			    PRIu64 ")\n", s.files[i].path, size,
+			    s.files[i].cbytes);
+			bad++;
+		} else if (h != s.files[i].xxh3) {
+			printf("%s: checksum %016" PRIx64 " does not match the "
+			    "log (%016" PRIx64 ")\n", s.files[i].path, h,
+			    s.files[i].xxh3);
+			bad++;
+		}
+	}
+	if (mb_dir_walk(dir, &tree, walkerr) >= 0)
+		for (p = tree.p; p != NULL && p < tree.p + tree.len;
+		    p += strlen(p) + 1)
+			if (mb_lake_snap_find(&all, rel_path(p)) < 0) {
+				printf("%s: orphan (no commit names it)\n",
+				    rel_path(p));
+				orphans++;
+			}
+	printf("verify: version %" PRId64 ", %zu files, %" PRIu64
+	    " records: %" PRIu64 " %s, %" PRIu64 " %s\n", s.version, s.n, rec,
+	    bad, bad == 1 ? "problem" : "problems", orphans, orphans == 1 ?
+	    "orphan" : "orphans");
+	if (bad > 0)
+		status = MB_EXIT_FAIL;
+	mb_lake_snap_free(&s);
+	mb_lake_snap_free(&all);
+	mb_buf_free(&path);
+	mb_buf_free(&tree);
+	mb_lake_close(l);
+}
+
+/* ---- compact ----------------------------------------------------------- */
+
+struct cctx {
+	mb_lake_writer *w;
+	const mb_lake_file *f;
+	size_t pdlen;
+	int failed;
+};
+
+static void
+compact_lines(const void *p, size_t n, void *vctx)
+{
+	struct cctx *cx = vctx;
+	const char *s = p, *e = s + n, *nl;
+
+	for (; s < e && !cx->failed; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		if (mb_lake_writer_put_part(cx->w, cx->f->path, cx->pdlen,
+		    cx->f->pvals, s, (size_t)(nl - s)) == -1)
+			cx->failed = 1;
+	}
+}
+
+static void
+cmd_compact(const char *wsrc, uint64_t target, int level)
+{
+	mb_lake *l = open_lake();
+	mb_lake_snap s;
+	mb_lake_wopts o = { .level = level, .max_file_bytes = target,
+	    .tool = "mb-lake " MB_VERSION };
+	mb_lake_writer *w;
+	mb_lake_reader *rd = mb_lake_reader_new();
+	mb_lake_file *rm = NULL;
+	mb_expr *where = NULL;
+	mb_rec *r = mb_rec_new();
+	mb_buf cols = {0}, pb = {0}, path = {0};
+	const char **colv;
+	struct cctx cx = {0};
+	size_t i, j, k, nrm = 0, pl, nparts = 0, nfiles;
+	int ncols = 0, n;
+	int64_t v;
+	mb_val val;
+
+	if (wsrc != NULL && (where = mb_expr_parse(wsrc)) == NULL)
+		mb_die(MB_EXIT_USAGE, "--where: %s", mb_errmsg());
+	if (mb_lake_snap_load(l, -1, &s) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	if (s.damaged > 0)
+		mb_die(MB_EXIT_FAIL, "%s: the log is damaged; run mb-lake "
+		    "verify", dir);
+	if (s.pcols != NULL && (ncols = mb_lake_pcols_split(s.pcols, &cols))
+	    == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	colv = mb_xcalloc((size_t)ncols + 1, sizeof(char *));
+	for (n = 0, i = 0; n < ncols; n++, i += strlen(cols.p + i) + 1)
+		colv[n] = cols.p + i;
+	o.pcols = colv;
+	o.npcols = ncols;
+	if ((w = mb_lake_writer_new(l, &o)) == NULL)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	rm = mb_xcalloc(s.n + 1, sizeof(*rm));
+	for (i = 0; i < s.n; i = j) {
+		pl = mb_lake_pdir_len(s.files[i].path);
+		for (j = i + 1; j < s.n && mb_lake_pdir_len(s.files[j].path) ==
+		    pl && memcmp(s.files[j].path, s.files[i].path, pl) == 0;
+		    j++)
+			;
+		if (where != NULL) {
+			mb_buf_reset(&pb);
+			if (mb_lake_pvals_record(s.files[i].pvals, &pb) == -1 ||
+			    mb_rec_parse(r, pb.p, pb.len) == -1 ||
+			    mb_expr_eval(where, r, &val) == -1)
+				mb_die(MB_EXIT_FAIL, "%s: %s: --where: %s",
+				    dir, s.files[i].path, mb_errmsg());
+			if (!mb_val_true(&val))
+				continue;
+		}
+		for (nfiles = 0, k = i; k < j; k++)
+			if (s.files[k].bytes < target)
+				nfiles++;
+		if (nfiles < 2)
+			continue;
+		nparts++;
+		for (k = i; k < j; k++) {
+			if (s.files[k].bytes >= target)
+				continue;
+			mb_buf_reset(&path);
+			mb_buf_printf(&path, "%s/%s", dir, s.files[k].path);
+			cx.w = w;
+			cx.f = &s.files[k];
+			cx.pdlen = pl;
+			if (mb_lake_reader_cat(rd, path.p, &s.files[k],
+			    compact_lines, &cx) == -1 || cx.failed) {
+				mb_err("%s: %s: %s", dir, s.files[k].path,
+				    mb_errmsg());
+				mb_lake_writer_abort(w);
+				exit(MB_EXIT_FAIL);
+			}
+			rm[nrm++] = s.files[k];
+		}
+	}
+	if (nrm == 0) {
+		printf("compact: nothing to compact (version %" PRId64 ")\n",
+		    s.version);
+	} else {
+		if ((v = mb_lake_writer_commit(w, MB_LAKE_COMPACT, NULL, rm,
+		    nrm, 0)) == -1) {
+			mb_err("%s: compact: %s", dir, mb_errmsg());
+			mb_lake_writer_abort(w);
+			exit(MB_EXIT_FAIL);
+		}
+		mb_lake_writer_last(w, &(uint64_t){0}, &k, &i);
+		printf("compact: %zu files into %zu in %zu %s, version %"
+		    PRId64 "\n", nrm, k, nparts, nparts == 1 ? "partition" :
+		    "partitions", v);
+	}
+	mb_lake_writer_free(w);
+	mb_lake_reader_free(rd);
+	mb_lake_snap_free(&s);
+	mb_expr_free(where);
+	mb_rec_free(r);
+	free(rm);
+	free(colv);
+	mb_buf_free(&cols);
+	mb_buf_free(&pb);
+	mb_buf_free(&path);
+	mb_lake_close(l);
+}
+
+/* ---- vacuum ------------------------------------------------------------ */
+
+static int
+is_part_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	b = b ? b + 1 : path;
+	return strncmp(b, "part-", 5) == 0 && strlen(b) > 16 &&
+	    strcmp(b + strlen(b) - 11, ".ndjson.zst") == 0;
+}
+
+static void
+delete_file(const char *full, const char *rel, int dry, uint64_t *n,
+    uint64_t *bytes)
+{
+	struct stat st;
+	char *d, *slash;
+
+	if (stat(full, &st) == -1)
+		return;
+	if (dry) {
+		printf("would delete %s\n", rel);
+	} else if (unlink(full) == -1) {
+		mb_err("%s: %s: %s", dir, rel, strerror(errno));
+		status = MB_EXIT_FAIL;
+		return;
+	} else {
+		printf("deleted %s\n", rel);
+		/* Empty partition folders go too. */
+		d = mb_xstrdup(full);
+		while ((slash = strrchr(d, '/')) != NULL &&
+		    (size_t)(slash - d) > strlen(dir)) {
+			*slash = '\0';
+			if (rmdir(d) == -1)
+				break;
+		}
+		free(d);
+	}
+	(*n)++;
+	*bytes += (uint64_t)st.st_size;
+}
+
+static void
+cmd_vacuum(int64_t retain, int dry)
+{
+	mb_lake *l = open_lake();
+	mb_lake_snap s, all;
+	mb_lake_commit c;
+	mb_buf gone = {0}, tree = {0}, full = {0};
+	int64_t v, latest = latest_of(l), cutoff = mb_time_now_ms() - retain;
+	uint64_t n = 0, bytes = 0;
+	struct stat st;
+	const char *p;
+	size_t i;
+	DIR *d;
+	struct dirent *e;
+
+	/* With a damaged log a live file could look like an orphan. */
+	all_added(l, latest, &all, 0);
+	if (status != MB_EXIT_OK)
+		mb_die(MB_EXIT_FAIL, "%s: the log is damaged; vacuum deletes "
+		    "nothing (run mb-lake verify)", dir);
+	if (mb_lake_snap_load(l, -1, &s) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	/* Files removed before the cutoff: no snapshot younger than the
+	 * retention names them. */
+	for (v = 0; v <= latest; v++) {
+		if (mb_lake_commit_read(l, v, &c) == -1)
+			continue;
+		if (c.time <= cutoff)
+			for (i = 0; i < c.nrm; i++)
+				if (mb_lake_snap_find(&s, c.rm[i].path) < 0) {
+					mb_buf_adds(&gone, c.rm[i].path);
+					mb_buf_addc(&gone, '\0');
+				}
+		mb_lake_commit_free(&c);
+	}
+	for (p = gone.p; p != NULL && p < gone.p + gone.len;
+	    p += strlen(p) + 1) {
+		mb_buf_reset(&full);
+		mb_buf_printf(&full, "%s/%s", dir, p);
+		delete_file(full.p, p, dry, &n, &bytes);
+	}
+	/* Orphans of writers that died, older than the retention. */
+	if (mb_dir_walk(dir, &tree, NULL) >= 0)
+		for (p = tree.p; p != NULL && p < tree.p + tree.len;
+		    p += strlen(p) + 1)
+			if (mb_lake_snap_find(&all, rel_path(p)) < 0 &&
+			    is_part_name(p) && stat(p, &st) == 0 &&
+			    (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 <= cutoff)
+				delete_file(p, rel_path(p), dry, &n, &bytes);
+	/* Temp files of log entries that were never put in place. */
+	if ((d = opendir(l->logdir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strncmp(e->d_name, ".tmp-", 5) != 0)
+				continue;
+			mb_buf_reset(&full);
+			mb_buf_printf(&full, "%s/%s", l->logdir, e->d_name);
+			if (stat(full.p, &st) == 0 &&
+			    (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 <= cutoff)
+				delete_file(full.p, rel_path(full.p), dry, &n,
+				    &bytes);
+		}
+		closedir(d);
+	}
+	printf("vacuum: %s%" PRIu64 " %s, %" PRIu64 " bytes\n",
+	    dry ? "would delete " : "", n, n == 1 ? "file" : "files", bytes);
+	mb_lake_snap_free(&s);
+	mb_lake_snap_free(&all);
+	mb_buf_free(&gone);
+	mb_buf_free(&tree);
+	mb_buf_free(&full);
+	mb_lake_close(l);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "retain", required_argument, NULL, 'R' },
+		{ "target-bytes", required_argument, NULL, 'T' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "where", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *cmd, *wsrc = NULL;
+	uint64_t target = (uint64_t)256 << 20;
+	int64_t retain = (int64_t)168 * 3600 * 1000;
+	int c, level = 3, dry = 0, seen = 0;
+
+	mb_prog_init(argv[0]);
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0))
+		usage(stdout, MB_EXIT_OK);
+	if (argc > 1 && (strcmp(argv[1], "-V") == 0 ||
+	    strcmp(argv[1], "--version") == 0)) {
+		printf("mb-lake %s\n", MB_VERSION);
+		return finish(MB_EXIT_OK);
+	}
+	if (argc < 2)
+		usage(stderr, MB_EXIT_USAGE);
+	cmd = argv[1];
+	if (strcmp(cmd, "log") != 0 && strcmp(cmd, "stats") != 0 &&
+	    strcmp(cmd, "verify") != 0 && strcmp(cmd, "compact") != 0 &&
+	    strcmp(cmd, "vacuum") != 0) {
+		mb_err("'%s' is not a command", cmd);
+		usage(stderr, MB_EXIT_USAGE);
+	}
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "hl:nVw:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout, MB_EXIT_OK);
+			break;
+		case 'l':
+			level = (int)mb_opt_int("--level", optarg, 1, 19);
+			seen |= 1;
+			break;
+		case 'n':
+			dry = 1;
+			seen |= 2;
+			break;
+		case 'R':
+			if (mb_duration_parse(optarg, &retain) == -1 ||
+			    retain < 0)
+				mb_die(MB_EXIT_USAGE, "--retain: '%s' is not a "
+				    "duration (such as 30m, 168h, 7d)", optarg);
+			seen |= 2;
+			break;
+		case 'T':
+			target = mb_opt_size("--target-bytes", optarg);
+			seen |= 1;
+			break;
+		case 'V':
+			printf("mb-lake %s\n", MB_VERSION);
+			return finish(MB_EXIT_OK);
+		case 'w':
+			wsrc = optarg;
+			seen |= 1;
+			break;
+		default:
+			usage(stderr, MB_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage(stderr, MB_EXIT_USAGE);
+	if (((seen & 1) && strcmp(cmd, "compact") != 0) ||
+	    ((seen & 2) && strcmp(cmd, "vacuum") != 0)) {
+		mb_err("%s: an option of another command", cmd);
+		usage(stderr, MB_EXIT_USAGE);
+	}
+	dir = argv[0];
+	if (strcmp(cmd, "log") == 0)
+		cmd_log();
+	else if (strcmp(cmd, "stats") == 0)
+		cmd_stats();
+	else if (strcmp(cmd, "verify") == 0)
+		cmd_verify();
+	else if (strcmp(cmd, "compact") == 0)
+		cmd_compact(wsrc, target, level);
+	else
+		cmd_vacuum(retain, dry);
+	return finish(status);
+}

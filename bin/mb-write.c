@@ -1,0 +1,409 @@
+/*
+ * mb-write: reads NDJSON records and stores them in the dataset DIR as
+ * Hive-partitioned, zstd-compressed part files, then commits them to the
+ * dataset's log in one atomic step.  Readers see all of a commit or none
+ * of it; a writer that dies leaves only orphan files that no reader sees.
+ * In a stream, --commit-every and --commit-interval commit as records
+ * come, and EOF, SIGINT, SIGTERM and SIGHUP make a last commit.  With
+ * --tee every record is also passed on to stdout as it is read.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lake.h"
+
+static const char *dir;
+static int made;		/* a commit was made by this run */
+static volatile sig_atomic_t stop;
+
+static struct {
+	int on, dead;
+	char buf[1 << 18];
+	size_t len;
+} tee;
+
+static void
+usage(FILE *f, int status)
+{
+	fprintf(f,
+	    "usage: mb-write [-qrt] [-p col[,col...]] [-m append|overwrite] "
+	    "[-l level]\n"
+	    "                [-n records] [-i seconds] [--max-file-bytes size] "
+	    "DIR [file ...]\n");
+	if (f == stdout)
+		fprintf(f,
+		    "  -p, --partition-by COLS   Hive partition columns: NAME, "
+		    "NAME=FIELD or\n"
+		    "                            NAME=FIELD:date|month|year\n"
+		    "  -m, --mode MODE           append (default) or overwrite\n"
+		    "  -r, --replace-partitions  replace the partitions present "
+		    "in the input\n"
+		    "  -l, --level N             zstd level, 1-19 (default 3)\n"
+		    "      --max-file-bytes SIZE roll part files at SIZE "
+		    "uncompressed (256M)\n"
+		    "  -t, --tee                 pass every record on to stdout\n"
+		    "  -n, --commit-every N      commit every N records\n"
+		    "  -i, --commit-interval S   commit every S seconds\n"
+		    "  -q, --quiet               no warnings\n"
+		    "  -h, --help                this help\n"
+		    "  -V, --version             the version\n");
+	exit(status);
+}
+
+static void
+onsig(int sig)
+{
+	stop = sig;
+}
+
+static void
+tee_flush(void)
+{
+	size_t off = 0;
+	ssize_t k;
+
+	while (off < tee.len && !tee.dead) {
+		if ((k = write(STDOUT_FILENO, tee.buf + off, tee.len - off)) ==
+		    -1) {
+			if (errno == EINTR)
+				continue;
+			/* A closed pipe downstream: stop reading, commit
+			 * what was read, and end quietly. */
+			if (errno != EPIPE)
+				mb_err("write error on standard output: %s",
+				    strerror(errno));
+			tee.dead = errno == EPIPE ? 1 : 2;
+			stop = -1;
+			break;
+		}
+		off += (size_t)k;
+	}
+	tee.len = 0;
+}
+
+static void
+tee_line(const char *p, size_t n)
+{
+	if (tee.dead)
+		return;
+	if (tee.len + n + 1 > sizeof(tee.buf)) {
+		tee_flush();
+		if (n + 1 > sizeof(tee.buf)) {
+			tee.len = 0;
+			while (n > 0 && !tee.dead) {
+				ssize_t k = write(STDOUT_FILENO, p, n);
+
+				if (k == -1 && errno == EINTR)
+					continue;
+				if (k == -1) {
+					tee.dead = errno == EPIPE ? 1 : 2;
+					stop = -1;
+					return;
+				}
+				p += k;
+				n -= (size_t)k;
+			}
+			tee.buf[0] = '\n';
+			tee.len = 1;
+			return;
+		}
+	}
+	memcpy(tee.buf + tee.len, p, n);
+	tee.buf[tee.len + n] = '\n';
+	tee.len += n + 1;
+}
+
+static void
+idle(void *ctx)
+{
+	(void)ctx;
+	if (tee.on)
+		tee_flush();
+}
+
+static void
+commit(mb_lake_writer *w, enum mb_lake_mode mode, int force)
+{
+	if (mb_lake_writer_pending(w) == 0 && !force)
+		return;
+	made = 1;
+	if (mb_lake_writer_commit(w, mode, NULL, NULL, 0, force) == -1) {
+		mb_err("%s: commit: %s", dir, mb_errmsg());
+		mb_lake_writer_abort(w);
+		exit(MB_EXIT_FAIL);
+	}
+}
+
+/* The partition columns of the newest commit, NUL-separated; -1 when
+ * there is no readable commit. */
+static int
+dataset_pcols(mb_lake *l, int64_t latest, mb_buf *out)
+{
+	mb_lake_commit c;
+	int n = -1;
+
+	if (latest < 0 || mb_lake_commit_read(l, latest, &c) == -1)
+		return -1;
+	if (c.pcols != NULL)
+		n = mb_lake_pcols_split(c.pcols, out);
+	mb_lake_commit_free(&c);
+	return n;
+}
+
+static int
+split_cols(const char *s, mb_buf *out)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++) {
+		const char *e = strchr(s, ',');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+
+		if (len == 0)
+			return -1;
+		mb_buf_add(out, s, len);
+		mb_buf_addc(out, '\0');
+		n++;
+		s += len;
+		if (*s == '\0')
+			break;
+	}
+	return n;
+}
+
+static int
+same_cols(const mb_buf *a, const mb_buf *b)
+{
+	return a->len == b->len && (a->len == 0 ||
+	    memcmp(a->p, b->p, a->len) == 0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "commit-interval", required_argument, NULL, 'i' },
+		{ "commit-every", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "max-file-bytes", required_argument, NULL, 'M' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "partition-by", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "replace-partitions", no_argument, NULL, 'r' },
+		{ "tee", no_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum mb_lake_mode mode = MB_LAKE_APPEND;
+	mb_lake_wopts o = { .level = 3, .max_file_bytes = (uint64_t)256 << 20,
+	    .tool = "mb-write " MB_VERSION };
+	mb_buf cols = {0}, have = {0};
+	const char **colv = NULL, *in_stdin[] = { "-", NULL }, **inputs, *p;
+	const char *pby = NULL;
+	uint64_t every = 0;
+	double interval = 0;
+	int64_t latest, deadline = 0, now;
+	mb_lake *l;
+	mb_lake_writer *w;
+	mb_lake_src *src;
+	struct sigaction sa;
+	size_t n;
+	int c, i, ncols, r, status = MB_EXIT_OK, replace = 0;
+
+	mb_prog_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "hi:l:m:n:p:qrtV", longopts,
+	    NULL)) != -1)
+		switch (c) {
+		case 'h':
+			usage(stdout, MB_EXIT_OK);
+			break;
+		case 'i':
+			interval = mb_opt_double("--commit-interval", optarg,
+			    0.001, 86400.0 * 365);
+			break;
+		case 'l':
+			o.level = (int)mb_opt_int("--level", optarg, 1, 19);
+			break;
+		case 'M':
+			o.max_file_bytes = mb_opt_size("--max-file-bytes",
+			    optarg);
+			break;
+		case 'm':
+			if (strcmp(optarg, "append") == 0)
+				mode = MB_LAKE_APPEND;
+			else if (strcmp(optarg, "overwrite") == 0)
+				mode = MB_LAKE_OVERWRITE;
+			else {
+				mb_err("--mode: '%s' is not append or "
+				    "overwrite", optarg);
+				usage(stderr, MB_EXIT_USAGE);
+			}
+			break;
+		case 'n':
+			every = (uint64_t)mb_opt_int("--commit-every", optarg,
+			    1, INT64_MAX);
+			break;
+		case 'p':
+			pby = optarg;
+			break;
+		case 'q':
+			mb_set_quiet(1);
+			break;
+		case 'r':
+			replace = 1;
+			break;
+		case 't':
+			tee.on = 1;
+			break;
+		case 'V':
+			printf("mb-write %s\n", MB_VERSION);
+			fflush(stdout);
+			return mb_finish(MB_EXIT_OK);
+		default:
+			usage(stderr, MB_EXIT_USAGE);
+		}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(stderr, MB_EXIT_USAGE);
+	dir = argv[0];
+	inputs = argc > 1 ? (const char **)argv + 1 : in_stdin;
+	if (replace) {
+		if (mode == MB_LAKE_OVERWRITE) {
+			mb_err("--replace-partitions and --mode overwrite "
+			    "exclude each other");
+			usage(stderr, MB_EXIT_USAGE);
+		}
+		mode = MB_LAKE_REPLACE;
+	}
+	if (mode != MB_LAKE_APPEND && (every > 0 || interval > 0)) {
+		mb_err("--commit-every and --commit-interval need --mode "
+		    "append");
+		usage(stderr, MB_EXIT_USAGE);
+	}
+	if (pby != NULL && (ncols = split_cols(pby, &cols)) == -1) {
+		mb_err("--partition-by: '%s': an empty column", pby);
+		usage(stderr, MB_EXIT_USAGE);
+	}
+	for (n = 0; n < cols.len; n += strlen(cols.p + n) + 1) {
+		char *name, *field;
+
+		if (mb_lake_pcol_parse(cols.p + n, &name, &field, &i) == -1)
+			mb_die(MB_EXIT_USAGE, "--partition-by: %s",
+			    mb_errmsg());
+		free(name);
+		free(field);
+	}
+
+	if ((l = mb_lake_open(dir, 1)) == NULL)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	if ((latest = mb_lake_latest(l, NULL)) == -2)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	if (dataset_pcols(l, latest, &have) >= 0) {
+		if (pby == NULL && have.len > 0)
+			mb_buf_add(&cols, have.p, have.len);
+		else if (!same_cols(&cols, &have) && mode !=
+		    MB_LAKE_OVERWRITE) {
+			for (n = 0; n < have.len; n++)
+				if (have.p[n] == '\0')
+					have.p[n] = n + 1 < have.len ? ',' :
+					    '\0';
+			mb_die(MB_EXIT_USAGE, "%s: the dataset is partitioned "
+			    "by '%s', not '%s' (--mode overwrite changes it)",
+			    dir, have.len ? have.p : "", pby);
+		}
+	}
+	for (ncols = 0, n = 0; n < cols.len; n += strlen(cols.p + n) + 1)
+		ncols++;
+	colv = mb_xcalloc((size_t)ncols + 1, sizeof(char *));
+	for (i = 0, n = 0; n < cols.len; n += strlen(cols.p + n) + 1)
+		colv[i++] = cols.p + n;
+	o.pcols = colv;
+	o.npcols = ncols;
+	if ((w = mb_lake_writer_new(l, &o)) == NULL)
+		mb_die(pby != NULL ? MB_EXIT_USAGE : MB_EXIT_FAIL,
+		    "%s: %s", dir, mb_errmsg());
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onsig;	/* no SA_RESTART: a blocked read returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (interval > 0)
+		deadline = mb_time_now_ms() + (int64_t)(interval * 1000);
+
+	for (; *inputs != NULL && !stop; inputs++) {
+		if ((src = mb_lake_src_open(*inputs, 0)) == NULL) {
+			mb_err("%s: %s", dir, mb_errmsg());
+			status = MB_EXIT_FAIL;
+			continue;
+		}
+		while (!stop) {
+			int timeout = -1;
+
+			if (interval > 0) {
+				now = mb_time_now_ms();
+				if (now >= deadline) {
+					commit(w, mode, 0);
+					deadline = now +
+					    (int64_t)(interval * 1000);
+				}
+				timeout = (int)(deadline - now);
+				if (timeout < 0)
+					timeout = 0;
+			}
+			r = mb_lake_src_line(src, timeout, idle, NULL, &p, &n);
+			if (r == 0)
+				break;
+			if (r == 2)
+				continue;
+			if (r == -1) {
+				mb_err("%s: %s", dir, mb_errmsg());
+				status = MB_EXIT_FAIL;
+				mb_lake_src_close(src);
+				goto fail;
+			}
+			if (n == 0 || (n == 1 && p[0] == '\r'))
+				continue;
+			if (tee.on)
+				tee_line(p, n);
+			if ((r = mb_lake_writer_put(w, p, n)) < 0) {
+				if (r == -2)
+					mb_err("%s: %s:%llu: %s", dir,
+					    mb_lake_src_name(src),
+					    (unsigned long long)
+					    mb_lake_src_lineno(src),
+					    mb_errmsg());
+				else
+					mb_err("%s", mb_errmsg());
+				status = MB_EXIT_FAIL;
+				mb_lake_src_close(src);
+				goto fail;
+			}
+			if (every > 0 && mb_lake_writer_pending(w) >= every)
+				commit(w, mode, 0);
+		}
+		mb_lake_src_close(src);
+	}
+	if (tee.on)
+		tee_flush();
+	/* The last commit; an empty input still overwrites, and still
+	 * creates a new dataset so that readers find it. */
+	commit(w, mode, !made && (mode == MB_LAKE_OVERWRITE || latest < 0));
+	if (tee.dead == 2)
+		status = MB_EXIT_FAIL;
+fail:
+	/* Parts not committed (after an error) are deleted. */
+	mb_lake_writer_free(w);
+	mb_lake_close(l);
+	free(colv);
+	mb_buf_free(&cols);
+	mb_buf_free(&have);
+	return mb_finish(status);
+}

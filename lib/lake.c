@@ -1,0 +1,999 @@
+/*
+ * lake.c: the commit log of a dataset.  Reads log entries and checkpoints
+ * from DIR/_mb_log, replays them into a snapshot, and creates entries
+ * put-if-absent.  The format is in mb-lake(5).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+
+#include "lake.h"
+
+static char *
+xstrndup(const char *p, size_t n)
+{
+	char *s = mb_xmalloc(n + 1);
+
+	memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+static int
+mkdir_p(const char *path)
+{
+	mb_buf b = {0};
+	size_t i;
+	int rc = 0;
+
+	mb_buf_adds(&b, path);
+	mb_buf_cstr(&b);
+	for (i = 1; i <= b.len; i++) {
+		if (i < b.len && b.p[i] != '/')
+			continue;
+		b.p[i] = '\0';
+		if (mkdir(b.p, 0777) == -1 && errno != EEXIST) {
+			rc = mb_seterr("%s: %s", b.p, strerror(errno));
+			break;
+		}
+		if (i < b.len)
+			b.p[i] = '/';
+	}
+	mb_buf_free(&b);
+	return rc;
+}
+
+mb_lake *
+mb_lake_open(const char *dir, int create)
+{
+	mb_lake *l;
+	struct stat st;
+	mb_buf b = {0};
+
+	mb_buf_printf(&b, "%s/%s", dir, MB_LAKE_LOG);
+	if (create && mkdir_p(b.p) == -1) {
+		mb_buf_free(&b);
+		return NULL;
+	}
+	if (stat(b.p, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		if (stat(dir, &st) == -1)
+			mb_seterr("%s", strerror(errno));
+		else
+			mb_seterr("not a dataset (no %s folder)", MB_LAKE_LOG);
+		mb_buf_free(&b);
+		return NULL;
+	}
+	l = mb_xcalloc(1, sizeof(*l));
+	l->dir = mb_xstrdup(dir);
+	l->logdir = mb_buf_cstr(&b);
+	return l;
+}
+
+void
+mb_lake_close(mb_lake *l)
+{
+	if (l == NULL)
+		return;
+	free(l->dir);
+	free(l->logdir);
+	free(l);
+}
+
+/* Puts a prefix in front of the current error message. */
+static void
+prefix_err(const char *fmt, int n)
+{
+	char *msg = mb_xstrdup(mb_errmsg());
+	char pre[64];
+
+	snprintf(pre, sizeof(pre), fmt, n);
+	mb_seterr("%s%s", pre, msg);
+	free(msg);
+}
+
+static void
+report(mb_lake *l, const char *fmt, ...)
+{
+	mb_buf b = {0};
+	va_list ap;
+	int n;
+
+	if (l->onerr == NULL)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	mb_buf_grow(&b, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(b.p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	l->onerr(l->ctx, b.p);
+	mb_buf_free(&b);
+}
+
+/* A log file name: 20 digits, then ".json" (ckpt 0) or ".checkpoint.json"
+ * (ckpt 1).  Returns the version or -1. */
+static int64_t
+entry_name(const char *s, int *ckpt)
+{
+	int64_t v = 0;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		if (s[i] < '0' || s[i] > '9' || v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (strcmp(s + 20, ".json") == 0)
+		*ckpt = 0;
+	else if (strcmp(s + 20, ".checkpoint.json") == 0)
+		*ckpt = 1;
+	else
+		return -1;
+	return v;
+}
+
+void
+mb_lake_entry_path(const mb_lake *l, int64_t v, int ckpt, mb_buf *b)
+{
+	mb_buf_printf(b, "%s/%020" PRId64 "%s", l->logdir, v,
+	    ckpt ? ".checkpoint.json" : ".json");
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int64_t
+mb_lake_latest(mb_lake *l, mb_buf *ckpts)
+{
+	DIR *d;
+	struct dirent *e;
+	int64_t v, latest = -1;
+	int ckpt;
+
+	if ((d = opendir(l->logdir)) == NULL) {
+		mb_seterr("%s: %s", l->logdir, strerror(errno));
+		return -2;
+	}
+	if (ckpts != NULL)
+		mb_buf_reset(ckpts);
+	while ((e = readdir(d)) != NULL) {
+		if ((v = entry_name(e->d_name, &ckpt)) < 0)
+			continue;
+		if (ckpt) {
+			if (ckpts != NULL)
+				mb_buf_add(ckpts, &v, sizeof(v));
+		} else if (v > latest)
+			latest = v;
+	}
+	closedir(d);
+	if (ckpts != NULL && ckpts->len > 0)
+		qsort(ckpts->p, ckpts->len / sizeof(int64_t), sizeof(int64_t),
+		    cmp_i64);
+	return latest;
+}
+
+void
+mb_lake_file_free(mb_lake_file *f)
+{
+	free(f->path);
+	free(f->pvals);
+	f->path = f->pvals = NULL;
+}
+
+void
+mb_lake_file_copy(mb_lake_file *dst, const mb_lake_file *src)
+{
+	*dst = *src;
+	dst->path = mb_xstrdup(src->path);
+	dst->pvals = mb_xstrdup(src->pvals);
+}
+
+void
+mb_lake_commit_free(mb_lake_commit *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nadd; i++)
+		mb_lake_file_free(&c->add[i]);
+	for (i = 0; i < c->nrm; i++)
+		mb_lake_file_free(&c->rm[i]);
+	free(c->add);
+	free(c->rm);
+	free(c->op);
+	free(c->pcols);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+get_u64(const mb_rec *r, const char *path, uint64_t *out)
+{
+	int64_t v;
+
+	if (mb_rec_int(r, mb_rec_find(r, path), &v) == -1 || v < 0)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+/* A path from the log must stay inside the dataset. */
+static int
+safe_path(const char *s)
+{
+	const char *p;
+
+	if (*s == '\0' || *s == '/')
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if (p == s || p[-1] == '/') {
+			if (p[0] == '.' && (p[1] == '/' || p[1] == '\0' ||
+			    (p[1] == '.' && (p[2] == '/' || p[2] == '\0'))))
+				return 0;
+			if (*p == '/')
+				return 0;
+		}
+	return 1;
+}
+
+static int
+parse_file(const mb_rec *r, const char *a, mb_lake_file *f, mb_buf *tmp)
+{
+	char key[64];
+	int v;
+	int64_t ver;
+	int dc;
+	mb_span s;
+	char *end;
+
+	memset(f, 0, sizeof(*f));
+	f->datachange = 1;
+	f->version = -1;
+	snprintf(key, sizeof(key), "%s.path", a);
+	mb_buf_reset(tmp);
+	if (mb_rec_type(r, v = mb_rec_find(r, key)) != MB_T_STR ||
+	    mb_rec_str(r, v, tmp) == -1 || !safe_path(mb_buf_cstr(tmp)))
+		return mb_seterr("%s: bad path", a);
+	f->path = xstrndup(tmp->p, tmp->len);
+	snprintf(key, sizeof(key), "%s.partitionValues", a);
+	if (mb_rec_type(r, v = mb_rec_find(r, key)) != MB_T_OBJ)
+		return mb_seterr("%s: bad partitionValues", a);
+	s = mb_rec_raw(r, v);
+	f->pvals = xstrndup(s.p, s.len);
+	snprintf(key, sizeof(key), "%s.records", a);
+	if (get_u64(r, key, &f->records) == -1)
+		return mb_seterr("%s: bad records", a);
+	snprintf(key, sizeof(key), "%s.bytes", a);
+	if (get_u64(r, key, &f->bytes) == -1)
+		return mb_seterr("%s: bad bytes", a);
+	snprintf(key, sizeof(key), "%s.compressedBytes", a);
+	if (get_u64(r, key, &f->cbytes) == -1)
+		return mb_seterr("%s: bad compressedBytes", a);
+	snprintf(key, sizeof(key), "%s.xxh3", a);
+	mb_buf_reset(tmp);
+	if (mb_rec_str(r, mb_rec_find(r, key), tmp) == -1 || tmp->len != 16)
+		return mb_seterr("%s: bad xxh3", a);
+	f->xxh3 = strtoull(mb_buf_cstr(tmp), &end, 16);
+	if (*end != '\0')
+		return mb_seterr("%s: bad xxh3", a);
+	snprintf(key, sizeof(key), "%s.dataChange", a);
+	if ((v = mb_rec_find(r, key)) >= 0 && mb_rec_bool(r, v, &dc) == 0)
+		f->datachange = dc;
+	snprintf(key, sizeof(key), "%s.version", a);
+	if ((v = mb_rec_find(r, key)) >= 0 && mb_rec_int(r, v, &ver) == 0)
+		f->version = ver;
+	return 0;
+}
+
+static void
+push_file(mb_lake_file **arr, size_t *n, const mb_lake_file *f)
+{
+	if ((*n & (*n - 1)) == 0)	/* 0, 1, 2, 4...: double */
+		*arr = mb_xrealloc(*arr, (*n ? *n * 2 : 1) * sizeof(**arr));
+	(*arr)[(*n)++] = *f;
+}
+
+int
+mb_lake_commit_parse(const char *p, size_t n, mb_lake_commit *c)
+{
+	mb_rec *r = mb_rec_new();
+	mb_buf tmp = {0};
+	const char *end = p + n, *nl, *hdr = NULL;
+	mb_lake_file f;
+	int64_t ver, t;
+	int v, lineno = 0, rc = -1;
+	mb_span s;
+
+	memset(c, 0, sizeof(*c));
+	c->version = -1;
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		lineno++;
+		if (nl == p)
+			continue;
+		if (mb_rec_parse(r, p, (size_t)(nl - p)) == -1) {
+			prefix_err("line %d: ", lineno);
+			goto out;
+		}
+		if (mb_rec_find(r, "commitInfo") >= 0)
+			hdr = "commitInfo";
+		else if (mb_rec_find(r, "checkpoint") >= 0)
+			hdr = "checkpoint";
+		else if (mb_rec_find(r, "add") >= 0) {
+			if (parse_file(r, "add", &f, &tmp) == -1)
+				goto bad;
+			push_file(&c->add, &c->nadd, &f);
+			continue;
+		} else if (mb_rec_find(r, "remove") >= 0) {
+			if (parse_file(r, "remove", &f, &tmp) == -1)
+				goto bad;
+			push_file(&c->rm, &c->nrm, &f);
+			continue;
+		} else
+			continue;	/* an action of a later format */
+		if (c->version >= 0) {
+			mb_seterr("line %d: a second %s", lineno, hdr);
+			goto out;
+		}
+		mb_buf_reset(&tmp);
+		mb_buf_printf(&tmp, "%s.version", hdr);
+		if (mb_rec_int(r, mb_rec_find(r, mb_buf_cstr(&tmp)), &ver) ==
+		    -1 || ver < 0) {
+			mb_seterr("line %d: %s without a version", lineno, hdr);
+			goto out;
+		}
+		mb_buf_reset(&tmp);
+		mb_buf_printf(&tmp, "%s.timestamp", hdr);
+		if (mb_rec_int(r, mb_rec_find(r, mb_buf_cstr(&tmp)), &t) ==
+		    -1) {
+			mb_seterr("line %d: %s without a timestamp", lineno,
+			    hdr);
+			goto out;
+		}
+		c->version = ver;
+		c->time = t;
+		mb_buf_reset(&tmp);
+		mb_buf_printf(&tmp, "%s.operation", hdr);
+		v = mb_rec_find(r, mb_buf_cstr(&tmp));
+		mb_buf_reset(&tmp);
+		if (v >= 0 && mb_rec_str(r, v, &tmp) == 0)
+			c->op = xstrndup(tmp.p, tmp.len);
+		else
+			c->op = mb_xstrdup(hdr[0] == 'c' && hdr[1] == 'h' ?
+			    "CHECKPOINT" : "UNKNOWN");
+		mb_buf_reset(&tmp);
+		mb_buf_printf(&tmp, "%s.partitionColumns", hdr);
+		v = mb_rec_find(r, mb_buf_cstr(&tmp));
+		if (mb_rec_type(r, v) == MB_T_ARR) {
+			s = mb_rec_raw(r, v);
+			c->pcols = xstrndup(s.p, s.len);
+		}
+	}
+	if (c->version < 0) {
+		mb_seterr("no commitInfo");
+		goto out;
+	}
+	rc = 0;
+	goto out;
+bad:
+	mb_lake_file_free(&f);
+	prefix_err("line %d: ", lineno);
+out:
+	if (rc == -1) {
+		char *msg = mb_xstrdup(mb_errmsg());
+
+		mb_lake_commit_free(c);
+		mb_seterr("%s", msg);
+		free(msg);
+	}
+	mb_buf_free(&tmp);
+	mb_rec_free(r);
+	return rc;
+}
+
+static int
+read_log_file(mb_lake *l, int64_t v, int ckpt, mb_lake_commit *c)
+{
+	mb_buf path = {0}, text = {0};
+	int rc;
+
+	mb_lake_entry_path(l, v, ckpt, &path);
+	if (mb_file_read(mb_buf_cstr(&path), &text) == -1) {
+		struct stat st;
+		int e = stat(path.p, &st) == -1 && errno == ENOENT ? ENOENT :
+		    EIO;
+
+		if (e == ENOENT)
+			mb_seterr("missing");
+		mb_buf_free(&path);
+		mb_buf_free(&text);
+		memset(c, 0, sizeof(*c));
+		errno = e;
+		return -1;
+	}
+	rc = mb_lake_commit_parse(text.p, text.len, c);
+	if (rc == 0 && c->version != v) {
+		mb_seterr("names version %" PRId64, c->version);
+		mb_lake_commit_free(c);
+		rc = -1;
+	}
+	if (rc == -1)
+		errno = EINVAL;
+	mb_buf_free(&path);
+	mb_buf_free(&text);
+	return rc;
+}
+
+int
+mb_lake_commit_read(mb_lake *l, int64_t v, mb_lake_commit *c)
+{
+	return read_log_file(l, v, 0, c);
+}
+
+/* ---- snapshots --------------------------------------------------------- */
+
+void
+mb_lake_snap_init(mb_lake_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->version = -1;
+}
+
+void
+mb_lake_snap_free(mb_lake_snap *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		mb_lake_file_free(&s->files[i]);
+	free(s->files);
+	free(s->idx);
+	free(s->pcols);
+	mb_lake_snap_init(s);
+}
+
+static uint64_t
+hstr(const char *s)
+{
+	return mb_hash(s, strlen(s));
+}
+
+/* Slots hold index + 1; 0 is empty.  A removed file keeps its slot (its
+ * path is NULL) until the next sort rebuilds the index. */
+static void
+idx_insert(mb_lake_snap *s, size_t i)
+{
+	size_t m, h;
+
+	if ((s->n + 1) * 2 > s->idxcap) {
+		size_t j, oldcap = s->idxcap;
+		size_t *old = s->idx;
+
+		s->idxcap = oldcap ? oldcap * 2 : 64;
+		while (s->idxcap < (s->n + 1) * 2)
+			s->idxcap *= 2;
+		s->idx = mb_xcalloc(s->idxcap, sizeof(size_t));
+		free(old);
+		for (j = 0; j < s->n; j++)
+			if (j != i)
+				idx_insert(s, j);
+	}
+	if (s->files[i].path == NULL)
+		return;
+	m = s->idxcap - 1;
+	for (h = hstr(s->files[i].path) & m; s->idx[h] != 0; h = (h + 1) & m)
+		;
+	s->idx[h] = i + 1;
+}
+
+long
+mb_lake_snap_find(const mb_lake_snap *s, const char *path)
+{
+	size_t m, h, i;
+
+	if (s->idxcap == 0)
+		return -1;
+	m = s->idxcap - 1;
+	for (h = hstr(path) & m; s->idx[h] != 0; h = (h + 1) & m) {
+		i = s->idx[h] - 1;
+		if (s->files[i].path != NULL &&
+		    strcmp(s->files[i].path, path) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+void
+mb_lake_snap_apply(mb_lake_snap *s, const mb_lake_commit *c)
+{
+	size_t i;
+	long j;
+
+	for (i = 0; i < c->nrm; i++)
+		if ((j = mb_lake_snap_find(s, c->rm[i].path)) >= 0) {
+			mb_lake_file_free(&s->files[j]);
+			s->dead++;
+		}
+	for (i = 0; i < c->nadd; i++) {
+		if ((j = mb_lake_snap_find(s, c->add[i].path)) >= 0) {
+			mb_lake_file_free(&s->files[j]);
+			s->dead++;
+		}
+		if (s->n == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 16;
+			s->files = mb_xrealloc(s->files,
+			    s->cap * sizeof(*s->files));
+		}
+		mb_lake_file_copy(&s->files[s->n], &c->add[i]);
+		if (s->files[s->n].version < 0)
+			s->files[s->n].version = c->version;
+		s->n++;
+		idx_insert(s, s->n - 1);
+	}
+	if (c->version > s->version) {
+		s->version = c->version;
+		s->time = c->time;
+	}
+	if (c->pcols != NULL) {
+		free(s->pcols);
+		s->pcols = mb_xstrdup(c->pcols);
+	}
+	if (s->dead > 1024 && s->dead > s->n / 2)
+		mb_lake_snap_sort(s);
+}
+
+static int
+cmp_file(const void *a, const void *b)
+{
+	const mb_lake_file *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+void
+mb_lake_snap_sort(mb_lake_snap *s)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (s->files[i].path != NULL)
+			s->files[k++] = s->files[i];
+	s->n = k;
+	s->dead = 0;
+	if (s->n > 1)
+		qsort(s->files, s->n, sizeof(*s->files), cmp_file);
+	free(s->idx);
+	s->idx = NULL;
+	s->idxcap = 0;
+	for (i = 0; i < s->n; i++)
+		idx_insert(s, i);
+}
+
+int
+mb_lake_snap_load(mb_lake *l, int64_t version, mb_lake_snap *s)
+{
+	mb_buf ck = {0};
+	mb_lake_commit c;
+	int64_t latest, v, from = 0;
+	long k;
+
+	mb_lake_snap_init(s);
+	if ((latest = mb_lake_latest(l, &ck)) == -2) {
+		mb_buf_free(&ck);
+		return -1;
+	}
+	if (version < 0)
+		version = latest;
+	if (version > latest) {
+		mb_buf_free(&ck);
+		if (latest < 0)
+			return mb_seterr("no version %" PRId64
+			    " (nothing committed yet)", version);
+		return mb_seterr("no version %" PRId64 " (the newest is %"
+		    PRId64 ")", version, latest);
+	}
+	for (k = (long)(ck.len / sizeof(int64_t)) - 1; k >= 0; k--) {
+		int64_t cv = ((int64_t *)(void *)ck.p)[k];
+
+		if (cv > version)
+			continue;
+		if (read_log_file(l, cv, 1, &c) == -1) {
+			report(l, "checkpoint %" PRId64 ": %s", cv,
+			    mb_errmsg());
+			continue;
+		}
+		mb_lake_snap_apply(s, &c);
+		mb_lake_commit_free(&c);
+		from = cv + 1;
+		break;
+	}
+	mb_buf_free(&ck);
+	for (v = from; v <= version; v++) {
+		if (read_log_file(l, v, 0, &c) == -1) {
+			report(l, "log entry %" PRId64 ": %s", v, mb_errmsg());
+			s->damaged++;
+			continue;
+		}
+		mb_lake_snap_apply(s, &c);
+		mb_lake_commit_free(&c);
+	}
+	if (s->version < version)	/* the newest entry was damaged */
+		s->version = version;
+	mb_lake_snap_sort(s);
+	return 0;
+}
+
+int64_t
+mb_lake_version_at(mb_lake *l, int64_t ms)
+{
+	mb_lake_commit c;
+	int64_t v, t;
+
+	if ((v = mb_lake_latest(l, NULL)) == -2)
+		return -2;
+	for (; v >= 0; v--) {
+		if (mb_lake_commit_read(l, v, &c) == -1)
+			continue;
+		t = c.time;
+		mb_lake_commit_free(&c);
+		if (t <= ms)
+			return v;
+	}
+	return -1;
+}
+
+/* ---- writing the log --------------------------------------------------- */
+
+int
+mb_lake_fsync_dir(const char *dir)
+{
+	int fd, rc = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return mb_seterr("%s: %s", dir, strerror(errno));
+	if (fsync(fd) == -1 && errno != EINVAL)
+		rc = mb_seterr("%s: fsync: %s", dir, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Writes and fsyncs a temp file in the log folder; its path goes to tmp. */
+static int
+write_temp(mb_lake *l, const char *p, size_t n, mb_buf *tmp)
+{
+	static unsigned seq;
+	int fd;
+
+	mb_buf_reset(tmp);
+	mb_buf_printf(tmp, "%s/.tmp-%ld-%u-%016" PRIx64, l->logdir,
+	    (long)getpid(), seq++, (uint64_t)mb_time_now_ms() ^
+	    (uint64_t)(uintptr_t)tmp);
+	fd = open(mb_buf_cstr(tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0644);
+	if (fd == -1)
+		return mb_seterr("%s: %s", tmp->p, strerror(errno));
+	if (write_all(fd, p, n) == -1 || fsync(fd) == -1) {
+		mb_seterr("%s: %s", tmp->p, strerror(errno));
+		close(fd);
+		unlink(tmp->p);
+		return -1;
+	}
+	if (close(fd) == -1) {
+		mb_seterr("%s: %s", tmp->p, strerror(errno));
+		unlink(tmp->p);
+		return -1;
+	}
+	return 0;
+}
+
+int
+mb_lake_put_entry(mb_lake *l, int64_t v, const char *p, size_t n)
+{
+	mb_buf tmp = {0}, path = {0};
+	int rc = 0;
+
+	if (write_temp(l, p, n, &tmp) == -1) {
+		mb_buf_free(&tmp);
+		return -1;
+	}
+	mb_lake_entry_path(l, v, 0, &path);
+	if (link(tmp.p, mb_buf_cstr(&path)) == -1) {
+		if (errno == EEXIST)
+			rc = 1;
+		else
+			rc = mb_seterr("%s: %s", path.p, strerror(errno));
+	}
+	unlink(tmp.p);
+	if (rc == 0 && mb_lake_fsync_dir(l->logdir) == -1)
+		rc = -1;
+	mb_buf_free(&tmp);
+	mb_buf_free(&path);
+	return rc;
+}
+
+void
+mb_lake_file_json(mb_buf *b, const char *action, const mb_lake_file *f)
+{
+	mb_buf_printf(b, "{\"%s\":{\"path\":", action);
+	mb_buf_json_str(b, f->path, strlen(f->path));
+	mb_buf_adds(b, ",\"partitionValues\":");
+	mb_buf_adds(b, f->pvals);
+	mb_buf_printf(b, ",\"records\":%" PRIu64 ",\"bytes\":%" PRIu64
+	    ",\"compressedBytes\":%" PRIu64 ",\"xxh3\":\"", f->records,
+	    f->bytes, f->cbytes);
+	mb_buf_addhex64(b, f->xxh3);
+	mb_buf_adds(b, "\"");
+	if (!f->datachange)
+		mb_buf_adds(b, ",\"dataChange\":false");
+	if (strcmp(action, "add") == 0 && f->version >= 0)
+		mb_buf_printf(b, ",\"version\":%" PRId64, f->version);
+	mb_buf_adds(b, "}}\n");
+}
+
+int
+mb_lake_checkpoint_write(mb_lake *l, const mb_lake_snap *s)
+{
+	mb_buf b = {0}, tmp = {0}, path = {0};
+	size_t i;
+	int rc = 0;
+
+	mb_buf_printf(&b, "{\"checkpoint\":{\"version\":%" PRId64
+	    ",\"timestamp\":%" PRId64 ",\"files\":%zu", s->version, s->time,
+	    s->n);
+	if (s->pcols != NULL)
+		mb_buf_printf(&b, ",\"partitionColumns\":%s", s->pcols);
+	mb_buf_adds(&b, "}}\n");
+	for (i = 0; i < s->n; i++)
+		if (s->files[i].path != NULL)
+			mb_lake_file_json(&b, "add", &s->files[i]);
+	if (write_temp(l, b.p, b.len, &tmp) == -1)
+		rc = -1;
+	else {
+		mb_lake_entry_path(l, s->version, 1, &path);
+		if (link(tmp.p, mb_buf_cstr(&path)) == -1 && errno != EEXIST)
+			rc = mb_seterr("%s: %s", path.p, strerror(errno));
+		unlink(tmp.p);
+		if (rc == 0)
+			rc = mb_lake_fsync_dir(l->logdir);
+	}
+	mb_buf_free(&b);
+	mb_buf_free(&tmp);
+	mb_buf_free(&path);
+	return rc;
+}
+
+/* ---- partitions -------------------------------------------------------- */
+
+size_t
+mb_lake_pdir_len(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s == NULL ? 0 : (size_t)(s - path);
+}
+
+/*
+ * Bytes that would let a value leave its folder, confuse a Hive reader or a
+ * shell are percent-encoded: control bytes, '/', '\\', '%', '=', quotes,
+ * glob characters, ':', and a leading '.' (so "." and ".." cannot occur
+ * and no value makes a hidden folder).  Bytes of UTF-8 above 0x7f stay.
+ */
+void
+mb_lake_escape(mb_buf *b, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static unsigned char bad[256];
+	const unsigned char *s;
+	size_t i, run;
+
+	if (bad[0] == 0) {
+		for (i = 0; i < 0x20; i++)
+			bad[i] = 1;
+		bad[0x7f] = 1;
+		for (s = (const unsigned char *)"/\\%=\"'*?[]{}^:#<>|"; *s; s++)
+			bad[*s] = 1;
+	}
+	for (i = 0; i < n; i += run) {
+		s = (const unsigned char *)p + i;
+		if (bad[*s] || (*s == '.' && i == 0)) {
+			mb_buf_addc(b, '%');
+			mb_buf_addc(b, hex[*s >> 4]);
+			mb_buf_addc(b, hex[*s & 15]);
+			run = 1;
+			continue;
+		}
+		for (run = 1; i + run < n && !bad[s[run]]; run++)
+			;
+		mb_buf_add(b, s, run);
+	}
+}
+
+/* -?[0-9]+(\.[0-9]+)? */
+static int
+numberlike(const char *s, size_t n)
+{
+	size_t i = 0, d = 0;
+
+	if (i < n && s[i] == '-')
+		i++;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		d++;
+	if (d == 0)
+		return 0;
+	if (i < n && s[i] == '.') {
+		d = 0;
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			d++;
+		if (d == 0)
+			return 0;
+	}
+	return i == n;
+}
+
+int
+mb_lake_pvals_record(const char *pvals, mb_buf *out)
+{
+	mb_rec *r = mb_rec_new();
+	mb_buf v = {0};
+	int i, h, rc = 0;
+	mb_span k;
+	const char *s;
+
+	if (mb_rec_parse(r, pvals, strlen(pvals)) == -1) {
+		rc = -1;
+		goto out;
+	}
+	mb_buf_addc(out, '{');
+	for (i = 0; i < mb_rec_nfields(r); i++) {
+		if (i > 0)
+			mb_buf_addc(out, ',');
+		k = mb_rec_key(r, i);
+		mb_buf_addc(out, '"');
+		mb_buf_add(out, k.p, k.len);
+		mb_buf_adds(out, "\":");
+		h = mb_rec_field(r, i);
+		mb_buf_reset(&v);
+		if (mb_rec_type(r, h) != MB_T_STR ||
+		    mb_rec_str(r, h, &v) == -1) {
+			mb_buf_adds(out, "null");
+			continue;
+		}
+		if (!numberlike(v.p, v.len)) {
+			mb_buf_json_str(out, v.p, v.len);
+			continue;
+		}
+		s = v.p;
+		if (*s == '-')
+			mb_buf_addc(out, *s++);
+		while (s[0] == '0' && s + 1 < v.p + v.len && s[1] != '.')
+			s++;
+		mb_buf_add(out, s, (size_t)(v.p + v.len - s));
+	}
+	mb_buf_addc(out, '}');
+out:
+	mb_buf_free(&v);
+	mb_rec_free(r);
+	return rc;
+}
+
+int
+mb_lake_pcol_parse(const char *spec, char **name, char **field, int *xf)
+{
+	static const char *const xfs[] = { ":date", ":month", ":year" };
+	const char *eq = strchr(spec, '='), *p;
+	size_t n = eq != NULL ? (size_t)(eq - spec) : strlen(spec), fl;
+	int i;
+
+	*name = *field = NULL;
+	*xf = 0;
+	if (n == 0 || n > 128 || !((spec[0] >= 'a' && spec[0] <= 'z') ||
+	    (spec[0] >= 'A' && spec[0] <= 'Z') || (spec[0] >= '0' &&
+	    spec[0] <= '9')))
+		return mb_seterr("partition column '%.*s': a name starts with "
+		    "a letter or digit", (int)n, spec);
+	for (p = spec; p < spec + n; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
+		    *p == '-'))
+			return mb_seterr("partition column '%.*s': only "
+			    "letters, digits, '_', '.' and '-' may be used",
+			    (int)n, spec);
+	*name = xstrndup(spec, n);
+	if (eq == NULL) {
+		*field = xstrndup(spec, n);
+		return 0;
+	}
+	fl = strlen(eq + 1);
+	for (i = 0; i < 3; i++) {
+		size_t k = strlen(xfs[i]);
+
+		if (fl > k && strcmp(eq + 1 + fl - k, xfs[i]) == 0) {
+			*xf = i + 1;
+			fl -= k;
+			break;
+		}
+	}
+	if (fl == 0) {
+		free(*name);
+		*name = NULL;
+		return mb_seterr("partition column '%s': no field", spec);
+	}
+	*field = xstrndup(eq + 1, fl);
+	return 0;
+}
+
+int
+mb_lake_pcols_split(const char *pcols, mb_buf *out)
+{
+	mb_rec *r = mb_rec_new();
+	mb_buf b = {0};
+	int n = -1, v;
+
+	mb_buf_printf(&b, "{\"c\":%s}", pcols);
+	if (mb_rec_parse(r, b.p, b.len) == 0 &&
+	    mb_rec_type(r, v = mb_rec_find(r, "c")) == MB_T_ARR) {
+		for (n = 0; n < mb_rec_len(r, v); n++) {
+			if (mb_rec_str(r, mb_rec_child(r, v, n, NULL), out) ==
+			    -1) {
+				n = -1;
+				break;
+			}
+			mb_buf_addc(out, '\0');
+		}
+	}
+	if (n == -1)
+		mb_seterr("bad partitionColumns");
+	mb_buf_free(&b);
+	mb_rec_free(r);
+	return n;
+}
+
+int
+mb_lake_pvals_get(const char *pvals, const char *key, mb_buf *out)
+{
+	mb_rec *r = mb_rec_new();
+	int i, rc = 0;
+	mb_span k;
+
+	if (mb_rec_parse(r, pvals, strlen(pvals)) == 0)
+		for (i = 0; i < mb_rec_nfields(r); i++) {
+			k = mb_rec_key(r, i);
+			if (k.len != strlen(key) || memcmp(k.p, key, k.len))
+				continue;
+			if (mb_rec_type(r, mb_rec_field(r, i)) == MB_T_STR &&
+			    mb_rec_str(r, mb_rec_field(r, i), out) == 0)
+				rc = 1;
+			break;
+		}
+	mb_rec_free(r);
+	return rc;
+}
+

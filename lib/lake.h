@@ -1,0 +1,221 @@
+/*
+ * The dataset: Hive-partitioned zstd part files and the commit log that
+ * says which of them exist (mb-lake(5)).
+ *
+ *   DIR/_mb_log/00000000000000000007.json              commit 7, NDJSON
+ *   DIR/_mb_log/00000000000000000100.checkpoint.json   snapshot after 100
+ *   DIR/k=v/part-00000000000000000007-0001.ndjson.zst  a part file
+ *
+ * A commit is one log file, created put-if-absent (link() of a fsynced
+ * temp file), so two writers can never both own a version and a reader
+ * never sees half a commit.  Part files are written under their final
+ * names before the commit that names them; a file no commit names does
+ * not exist for readers.  The checksum of a part file is the xxh3-64 of
+ * its bytes on disk.
+ *
+ * Ownership: an mb_lake owns nothing but its paths; a commit or snapshot
+ * owns its strings and is freed with mb_lake_commit_free() or
+ * mb_lake_snap_free(); a writer owns its open part files until a commit
+ * hands them to the log.  Like the rest of libmb, nothing here prints or
+ * exits: failures return -1 with mb_errmsg(), and damage that a reader can
+ * step over (a missing or garbled log entry) goes to the onerr callback.
+ */
+#ifndef MB_LAKE_H
+#define MB_LAKE_H
+
+#include "mb.h"
+
+#define MB_LAKE_LOG "_mb_log"
+#define MB_LAKE_NULL "__HIVE_DEFAULT_PARTITION__"
+#define MB_LAKE_CHECKPOINT_EVERY 100
+
+typedef void (*mb_lake_onerr)(void *ctx, const char *msg);
+
+typedef struct mb_lake {
+	char *dir;		/* the dataset folder, as given */
+	char *logdir;		/* dir/_mb_log */
+	mb_lake_onerr onerr;	/* damage a reader steps over; may be NULL */
+	void *ctx;
+} mb_lake;
+
+/* One part file as the log describes it (an add or remove action). */
+typedef struct mb_lake_file {
+	char *path;		/* relative to the dataset, '/'-separated */
+	char *pvals;		/* partitionValues: a JSON object's text */
+	uint64_t records;	/* lines */
+	uint64_t bytes;		/* NDJSON bytes, uncompressed */
+	uint64_t cbytes;	/* bytes on disk */
+	uint64_t xxh3;		/* of the bytes on disk */
+	int64_t version;	/* the commit that added it */
+	int datachange;		/* 0: rewritten records (compaction) */
+} mb_lake_file;
+
+/* One log entry. */
+typedef struct mb_lake_commit {
+	int64_t version;
+	int64_t time;		/* ms since the epoch */
+	char *op;		/* WRITE, OVERWRITE, REPLACE PARTITIONS, COMPACT */
+	char *pcols;		/* partitionColumns, a JSON array's text */
+	mb_lake_file *add, *rm;
+	size_t nadd, nrm;
+} mb_lake_commit;
+
+/* The files of one version, sorted by path. */
+typedef struct mb_lake_snap {
+	int64_t version;	/* -1: no commit yet */
+	int64_t time;
+	char *pcols;		/* NULL when there is no commit */
+	mb_lake_file *files;
+	size_t n, cap;
+	int damaged;		/* log entries that could not be applied */
+	/* private: path -> index */
+	size_t *idx;
+	size_t idxcap;
+	size_t dead;
+} mb_lake_snap;
+
+/* ---- the log (lake.c) -------------------------------------------------- */
+
+/* Opens a dataset.  Without `create`, a folder without _mb_log is an
+ * error; with it, the folders are made. */
+mb_lake *mb_lake_open(const char *dir, int create);
+void mb_lake_close(mb_lake *l);
+/* The newest version in the log, or -1 when there is none yet; -2 on a
+ * read error.  When ckpts is not NULL it gets the checkpoint versions,
+ * ascending, as int64_t in a buffer. */
+int64_t mb_lake_latest(mb_lake *l, mb_buf *ckpts);
+/* Reads log entry v.  -1 when it is missing (errno ENOENT) or garbled. */
+int mb_lake_commit_read(mb_lake *l, int64_t v, mb_lake_commit *c);
+void mb_lake_commit_free(mb_lake_commit *c);
+/* Parses the text of a log entry (or a checkpoint) into c. */
+int mb_lake_commit_parse(const char *p, size_t n, mb_lake_commit *c);
+
+/* The snapshot at `version` (-1: the newest): the nearest checkpoint, then
+ * the entries after it.  Entries that are missing or garbled are reported
+ * to onerr, counted in s->damaged and skipped. */
+int mb_lake_snap_load(mb_lake *l, int64_t version, mb_lake_snap *s);
+void mb_lake_snap_init(mb_lake_snap *s);
+void mb_lake_snap_apply(mb_lake_snap *s, const mb_lake_commit *c);
+/* Sorts the files by path and drops removed ones; the snapshot stays
+ * usable for more mb_lake_snap_apply() calls. */
+void mb_lake_snap_sort(mb_lake_snap *s);
+/* The index of path in s, or -1. */
+long mb_lake_snap_find(const mb_lake_snap *s, const char *path);
+void mb_lake_snap_free(mb_lake_snap *s);
+/* The newest version committed at or before ms; -1 when none. */
+int64_t mb_lake_version_at(mb_lake *l, int64_t ms);
+/* Writes the checkpoint of s (idempotent: a checkpoint that exists is
+ * left alone). */
+int mb_lake_checkpoint_write(mb_lake *l, const mb_lake_snap *s);
+
+/* Creates log entry v from text, put-if-absent.  0: created; 1: the
+ * version was taken by another writer; -1: error. */
+int mb_lake_put_entry(mb_lake *l, int64_t v, const char *p, size_t n);
+/* "DIR/_mb_log/000...v.json" (or ".checkpoint.json") appended to b. */
+void mb_lake_entry_path(const mb_lake *l, int64_t v, int ckpt, mb_buf *b);
+
+/* An add or remove action as one NDJSON line. */
+void mb_lake_file_json(mb_buf *b, const char *action, const mb_lake_file *f);
+void mb_lake_file_free(mb_lake_file *f);
+void mb_lake_file_copy(mb_lake_file *dst, const mb_lake_file *src);
+
+/* The partition folder of a file path ("" for a top-level file). */
+size_t mb_lake_pdir_len(const char *path);
+/* Escapes a partition value for a folder name (see mb-lake(5)). */
+void mb_lake_escape(mb_buf *b, const char *p, size_t n);
+/* Turns partitionValues text into a JSON record for an expression:
+ * number-looking values become numbers ("07" is 7), others strings. */
+int mb_lake_pvals_record(const char *pvals, mb_buf *out);
+/* Parses a partition column spec: NAME, NAME=FIELD, or NAME=FIELD:date
+ * (also :month, :year) for a column computed from a timestamp field.
+ * *name and *field are allocated; *xf is 0 (none), 1 date, 2 month,
+ * 3 year.  -1 when NAME is not [A-Za-z0-9][A-Za-z0-9_.-]*. */
+int mb_lake_pcol_parse(const char *spec, char **name, char **field,
+    int *xf);
+/* Splits partitionColumns text into names, NUL-separated in out;
+ * returns their count, or -1. */
+int mb_lake_pcols_split(const char *pcols, mb_buf *out);
+/* Appends the value of partition column `key` to out (unescaped);
+ * returns 1, or 0 when it is null or absent. */
+int mb_lake_pvals_get(const char *pvals, const char *key, mb_buf *out);
+
+/* fsync of a folder. */
+int mb_lake_fsync_dir(const char *dir);
+
+/* ---- reading part files (lake_read.c) ---------------------------------- */
+
+typedef struct mb_lake_reader mb_lake_reader;
+
+mb_lake_reader *mb_lake_reader_new(void);
+void mb_lake_reader_free(mb_lake_reader *r);
+/* Decompresses a part file and hands its NDJSON out in blocks of whole
+ * lines.  With f non-NULL the file's size and xxh3 are checked first and
+ * nothing is handed out when they do not match the log.  0 or -1. */
+int mb_lake_reader_cat(mb_lake_reader *r, const char *path,
+    const mb_lake_file *f, void (*out)(const void *, size_t, void *),
+    void *ctx);
+
+/* ---- line source with a timeout (lake_src.c) --------------------------- */
+
+/*
+ * Lines from a file or stdin, plain or zstd, for a writer that must also
+ * act when its input is idle (a commit interval, a signal): a read never
+ * blocks longer than the timeout and an interrupted read returns.
+ */
+typedef struct mb_lake_src mb_lake_src;
+
+mb_lake_src *mb_lake_src_open(const char *path, size_t maxline);
+/* 1 and a line (valid until the next call); 0 at end of input; 2 when
+ * timeout_ms (-1: none) passed or a signal arrived with no line ready;
+ * -1 on an error.  `idle` is called before blocking. */
+int mb_lake_src_line(mb_lake_src *s, int timeout_ms, void (*idle)(void *),
+    void *ctx, const char **p, size_t *n);
+uint64_t mb_lake_src_lineno(const mb_lake_src *s);
+const char *mb_lake_src_name(const mb_lake_src *s);
+void mb_lake_src_close(mb_lake_src *s);
+
+/* ---- writing (lake_write.c) -------------------------------------------- */
+
+enum mb_lake_mode {
+	MB_LAKE_APPEND,
+	MB_LAKE_OVERWRITE,	/* removes the whole snapshot */
+	MB_LAKE_REPLACE,	/* removes the partitions written to */
+	MB_LAKE_COMPACT		/* removes the given files, which must exist */
+};
+
+typedef struct mb_lake_wopts {
+	const char *const *pcols;	/* partition columns */
+	int npcols;
+	int level;			/* zstd level */
+	uint64_t max_file_bytes;	/* uncompressed, before a roll */
+	const char *tool;		/* "mb-write 0.1.0" */
+} mb_lake_wopts;
+
+typedef struct mb_lake_writer mb_lake_writer;
+
+mb_lake_writer *mb_lake_writer_new(mb_lake *l, const mb_lake_wopts *o);
+/* Adds one NDJSON record (without "\n"); its partition comes from its
+ * fields.  -1 when a write failed; -2 when it is not a JSON object. */
+int mb_lake_writer_put(mb_lake_writer *w, const char *p, size_t n);
+/* Adds a record to a given partition (compaction). */
+int mb_lake_writer_put_part(mb_lake_writer *w, const char *pdir, size_t pdlen,
+    const char *pvals, const char *p, size_t n);
+/* Records added since the last commit. */
+uint64_t mb_lake_writer_pending(const mb_lake_writer *w);
+/*
+ * Closes the part files written so far and commits them.  For
+ * MB_LAKE_COMPACT, rm lists the files replaced; a concurrent commit that
+ * removed one of them is a conflict (-1, mb_errmsg() says so).  With
+ * `force`, a commit is made even with no records.  Returns the version,
+ * or -1; on -1 the parts stay uncommitted (see mb_lake_writer_abort).
+ */
+int64_t mb_lake_writer_commit(mb_lake_writer *w, enum mb_lake_mode mode,
+    const char *op, const mb_lake_file *rm, size_t nrm, int force);
+/* Deletes the part files not committed. */
+void mb_lake_writer_abort(mb_lake_writer *w);
+void mb_lake_writer_free(mb_lake_writer *w);
+/* The records, files and removed files of the last commit. */
+void mb_lake_writer_last(const mb_lake_writer *w, uint64_t *records,
+    size_t *files, size_t *removed);
+
+#endif

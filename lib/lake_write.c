@@ -1,0 +1,927 @@
+/*
+ * lake_write.c: writes NDJSON records into part files, one open part per
+ * partition, and commits them to the log.
+ *
+ * Memory stays bounded whatever the number of partitions: records wait in
+ * a per-part buffer that is compressed as one zstd frame when it reaches
+ * CHUNK bytes, or BUDGET divided by the number of open parts when that is
+ * less, with one compression context for the whole writer; at most
+ * MAXOPEN part files are open, and the least recently used one is closed
+ * (its partition rolls over to a new part) to open another.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "lake.h"
+
+#define CHUNK ((size_t)4 << 20)
+#define BUDGET ((size_t)32 << 20)
+#define MAXOPEN 64
+
+struct part {
+	char *rel;		/* pdir/part-...ndjson.zst */
+	char *pvals;
+	size_t slot;
+	int fd;			/* -1 once closed */
+	XXH3_state_t *xs;
+	uint64_t records, bytes, cbytes, xxh3;
+	mb_buf pend;
+	uint64_t used;		/* LRU clock */
+};
+
+/* A partition written to since the last commit. */
+struct slot {
+	char *key;		/* its values (or folder, for put_part) */
+	size_t klen;
+	uint64_t h;		/* of key */
+	char *pdir;		/* its folder, "" when not partitioned */
+	size_t len;
+	uint64_t ph;		/* of pdir */
+	long cur;		/* its open part, or -1 */
+};
+
+enum { XF_NONE, XF_DATE, XF_MONTH, XF_YEAR };
+
+struct mb_lake_writer {
+	mb_lake *l;
+	char **pcols;		/* partition column names */
+	size_t *pclen;
+	char **fields;		/* the record fields they come from */
+	size_t *fdlen;
+	int *xf;
+	int npcols;
+	char *pcols_json;
+	int level;
+	uint64_t maxbytes;
+	char *tool;
+	ZSTD_CCtx *cc;
+	mb_buf zout;
+
+	struct part *parts;
+	size_t nparts, capparts, nopen;
+	struct slot *slots;
+	size_t nslots, capslots;
+	size_t *map;		/* slot index + 1; 0 empty */
+	size_t mapcap;
+	long last;		/* slot of the previous record */
+	mb_buf newdirs;		/* parents of created folders, NUL-separated */
+
+	uint64_t pend_bytes, pend_records, clock;
+	int64_t next;		/* the version the next commit tries */
+	unsigned seq;
+
+	/* scratch for one record */
+	mb_buf key, pdir, val, path;
+	size_t *voff, *vlen;
+	int *vnull;
+
+	uint64_t last_records;
+	size_t last_files, last_removed;
+};
+
+mb_lake_writer *
+mb_lake_writer_new(mb_lake *l, const mb_lake_wopts *o)
+{
+	mb_lake_writer *w = mb_xcalloc(1, sizeof(*w));
+	mb_buf b = {0};
+	int64_t latest;
+	int i;
+
+	if ((latest = mb_lake_latest(l, NULL)) == -2) {
+		free(w);
+		return NULL;
+	}
+	w->l = l;
+	w->next = latest + 1;
+	w->pcols = mb_xcalloc((size_t)o->npcols + 1, sizeof(char *));
+	w->pclen = mb_xcalloc((size_t)o->npcols + 1, sizeof(size_t));
+	w->voff = mb_xcalloc((size_t)o->npcols + 1, sizeof(size_t));
+	w->vlen = mb_xcalloc((size_t)o->npcols + 1, sizeof(size_t));
+	w->vnull = mb_xcalloc((size_t)o->npcols + 1, sizeof(int));
+	w->fields = mb_xcalloc((size_t)o->npcols + 1, sizeof(char *));
+	w->fdlen = mb_xcalloc((size_t)o->npcols + 1, sizeof(size_t));
+	w->xf = mb_xcalloc((size_t)o->npcols + 1, sizeof(int));
+	mb_buf_addc(&b, '[');
+	for (i = 0; i < o->npcols; i++) {
+		if (mb_lake_pcol_parse(o->pcols[i], &w->pcols[i],
+		    &w->fields[i], &w->xf[i]) == -1) {
+			w->npcols = i;
+			mb_buf_free(&b);
+			mb_lake_writer_free(w);
+			return NULL;
+		}
+		w->pclen[i] = strlen(w->pcols[i]);
+		w->fdlen[i] = strlen(w->fields[i]);
+		if (i > 0)
+			mb_buf_addc(&b, ',');
+		mb_buf_json_str(&b, o->pcols[i], strlen(o->pcols[i]));
+	}
+	w->npcols = o->npcols;
+	mb_buf_addc(&b, ']');
+	w->pcols_json = mb_buf_cstr(&b);
+	w->level = o->level;
+	w->maxbytes = o->max_file_bytes ? o->max_file_bytes :
+	    (uint64_t)256 << 20;
+	w->tool = mb_xstrdup(o->tool ? o->tool : "mb " MB_VERSION);
+	if ((w->cc = ZSTD_createCCtx()) == NULL)
+		abort();
+	ZSTD_CCtx_setParameter(w->cc, ZSTD_c_compressionLevel, w->level);
+	ZSTD_CCtx_setParameter(w->cc, ZSTD_c_checksumFlag, 1);
+	w->last = -1;
+	return w;
+}
+
+uint64_t
+mb_lake_writer_pending(const mb_lake_writer *w)
+{
+	return w->pend_records;
+}
+
+void
+mb_lake_writer_last(const mb_lake_writer *w, uint64_t *records,
+    size_t *files, size_t *removed)
+{
+	*records = w->last_records;
+	*files = w->last_files;
+	*removed = w->last_removed;
+}
+
+/* ---- scanning a record for its partition values ------------------------ */
+
+static const char *
+skip_ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* p at '"'; returns the byte after the closing quote, or NULL. */
+static const char *
+skip_str(const char *p, const char *e)
+{
+	const char *q, *b;
+
+	for (p++; p < e; p = q + 1) {
+		if ((q = memchr(p, '"', (size_t)(e - p))) == NULL)
+			return NULL;
+		for (b = q; b > p && b[-1] == '\\'; b--)
+			;
+		if (((q - b) & 1) == 0)
+			return q + 1;
+	}
+	return NULL;
+}
+
+static const char *
+skip_val(const char *p, const char *e)
+{
+	int depth = 0;
+	const char *s = p;
+
+	if (p >= e)
+		return NULL;
+	if (*p == '"')
+		return skip_str(p, e);
+	if (*p == '{' || *p == '[') {
+		while (p < e) {
+			switch (*p) {
+			case '"':
+				if ((p = skip_str(p, e)) == NULL)
+					return NULL;
+				continue;
+			case '{':
+			case '[':
+				depth++;
+				break;
+			case '}':
+			case ']':
+				if (--depth == 0)
+					return p + 1;
+				break;
+			}
+			p++;
+		}
+		return NULL;
+	}
+	while (p < e && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
+	    *p != '\t' && *p != '\r' && *p != '\n')
+		p++;
+	return p > s ? p : NULL;
+}
+
+/* Turns the value of column i (a timestamp) into its date, month or
+ * year; a value that is not a time becomes null. */
+static void
+transform(mb_lake_writer *w, int i)
+{
+	int64_t ms;
+	size_t keep[] = { 0, 10, 7, 4 }, n = w->val.len - w->voff[i], k;
+	const char *v = w->val.p + w->voff[i];
+
+	/* A plain date, or a UTC time, already starts with its date. */
+	if ((n == 10 || (n > 11 && (v[10] == 'T' || v[10] == ' ') &&
+	    v[n - 1] == 'Z')) && v[4] == '-' && v[7] == '-') {
+		for (k = 0; k < 10; k++)
+			if (k != 4 && k != 7 && (v[k] < '0' || v[k] > '9'))
+				break;
+		if (k == 10) {
+			w->val.len = w->voff[i] + keep[w->xf[i]];
+			return;
+		}
+	}
+	if (mb_time_parse(w->val.p + w->voff[i], w->val.len - w->voff[i],
+	    &ms) == -1) {
+		w->val.len = w->voff[i];
+		return;
+	}
+	w->val.len = w->voff[i];
+	mb_time_fmt_date(&w->val, ms);
+	w->val.len = w->voff[i] + keep[w->xf[i]];
+}
+
+/* Finds the partition columns among the record's top-level fields and
+ * builds w->key; -1 when the line is not a JSON object. */
+static int
+scan(mb_lake_writer *w, const char *p, size_t n)
+{
+	const char *e = p + n, *ks, *ke, *vs, *q;
+	int i, found = 0;
+
+	for (i = 0; i < w->npcols; i++)
+		w->vnull[i] = 1;
+	p = skip_ws(p, e);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	if (p == e || *p != '{' || e[-1] != '}')
+		return -1;
+	mb_buf_reset(&w->val);
+	p = skip_ws(p + 1, e);
+	if (*p == '}')
+		goto done;
+	while (found < w->npcols) {
+		if (p >= e || *p != '"' || (q = skip_str(p, e)) == NULL)
+			return -1;
+		ks = p + 1;
+		ke = q - 1;
+		p = skip_ws(q, e);
+		if (p >= e || *p != ':')
+			return -1;
+		vs = p = skip_ws(p + 1, e);
+		if ((p = skip_val(p, e)) == NULL)
+			return -1;
+		for (i = 0; i < w->npcols; i++) {
+			if ((size_t)(ke - ks) != w->fdlen[i] ||
+			    memcmp(ks, w->fields[i], w->fdlen[i]) != 0 ||
+			    !w->vnull[i])
+				continue;
+			w->voff[i] = w->val.len;
+			if (*vs == '"') {
+				if (memchr(vs, '\\', (size_t)(p - vs)) == NULL)
+					mb_buf_add(&w->val, vs + 1,
+					    (size_t)(p - vs) - 2);
+				else if (mb_json_unescape(vs + 1,
+				    (size_t)(p - vs) - 2, &w->val) == -1)
+					return -1;
+			} else if (!(p - vs == 4 && memcmp(vs, "null", 4) == 0))
+				mb_buf_add(&w->val, vs, (size_t)(p - vs));
+			if (w->xf[i] != XF_NONE)
+				transform(w, i);
+			w->vlen[i] = w->val.len - w->voff[i];
+			w->vnull[i] = w->vlen[i] == 0;
+			found++;
+		}
+		p = skip_ws(p, e);
+		if (p < e && *p == ',')
+			p = skip_ws(p + 1, e);
+		else if (p < e && *p == '}')
+			break;
+		else
+			return -1;
+	}
+done:
+	/* The key of the partition: its values as they are; the folder
+	 * name is built only for a partition not seen before. */
+	mb_buf_reset(&w->key);
+	for (i = 0; i < w->npcols; i++) {
+		uint32_t len = (uint32_t)w->vlen[i];
+
+		mb_buf_addc(&w->key, w->vnull[i] ? 0 : 1);
+		if (w->vnull[i])
+			continue;
+		mb_buf_add(&w->key, &len, sizeof(len));
+		mb_buf_add(&w->key, w->val.p + w->voff[i], w->vlen[i]);
+	}
+	return 0;
+}
+
+/* The folder of the record just scanned, in w->pdir. */
+static void
+build_pdir(mb_lake_writer *w)
+{
+	int i;
+
+	mb_buf_reset(&w->pdir);
+	for (i = 0; i < w->npcols; i++) {
+		if (i > 0)
+			mb_buf_addc(&w->pdir, '/');
+		mb_lake_escape(&w->pdir, w->pcols[i], w->pclen[i]);
+		mb_buf_addc(&w->pdir, '=');
+		if (w->vnull[i])
+			mb_buf_adds(&w->pdir, MB_LAKE_NULL);
+		else
+			mb_lake_escape(&w->pdir, w->val.p + w->voff[i],
+			    w->vlen[i]);
+	}
+	mb_buf_cstr(&w->pdir);
+}
+
+static char *
+pvals_json(mb_lake_writer *w)
+{
+	mb_buf b = {0};
+	int i;
+
+	mb_buf_addc(&b, '{');
+	for (i = 0; i < w->npcols; i++) {
+		if (i > 0)
+			mb_buf_addc(&b, ',');
+		mb_buf_json_str(&b, w->pcols[i], w->pclen[i]);
+		mb_buf_addc(&b, ':');
+		if (w->vnull[i])
+			mb_buf_adds(&b, "null");
+		else
+			mb_buf_json_str(&b, w->val.p + w->voff[i], w->vlen[i]);
+	}
+	mb_buf_addc(&b, '}');
+	return mb_buf_cstr(&b);
+}
+
+/* ---- slots and parts --------------------------------------------------- */
+
+static void
+map_put(mb_lake_writer *w, size_t si)
+{
+	size_t m, h;
+
+	if ((w->nslots + 1) * 2 > w->mapcap) {
+		size_t j;
+
+		free(w->map);
+		w->mapcap = w->mapcap ? w->mapcap * 2 : 64;
+		w->map = mb_xcalloc(w->mapcap, sizeof(size_t));
+		for (j = 0; j < w->nslots; j++)
+			if (j != si)
+				map_put(w, j);
+	}
+	m = w->mapcap - 1;
+	for (h = w->slots[si].h & m; w->map[h] != 0; h = (h + 1) & m)
+		;
+	w->map[h] = si + 1;
+}
+
+/* The slot of a partition, by key; a new one gets pdir as its folder, or
+ * when pdir is NULL the folder of the record just scanned. */
+static size_t
+slot_get(mb_lake_writer *w, const char *key, size_t klen, const char *pdir,
+    size_t len)
+{
+	struct slot *s;
+	uint64_t h;
+	size_t m, i;
+
+	if (w->last >= 0 && w->slots[w->last].klen == klen &&
+	    memcmp(w->slots[w->last].key, key, klen) == 0)
+		return (size_t)w->last;
+	h = mb_hash(key, klen);
+	if (w->mapcap > 0) {
+		m = w->mapcap - 1;
+		for (i = h & m; w->map[i] != 0; i = (i + 1) & m) {
+			s = &w->slots[w->map[i] - 1];
+			if (s->h == h && s->klen == klen &&
+			    memcmp(s->key, key, klen) == 0) {
+				w->last = (long)(w->map[i] - 1);
+				return w->map[i] - 1;
+			}
+		}
+	}
+	if (pdir == NULL) {
+		build_pdir(w);
+		pdir = w->pdir.p;
+		len = w->pdir.len;
+	}
+	if (w->nslots == w->capslots) {
+		w->capslots = w->capslots ? w->capslots * 2 : 16;
+		w->slots = mb_xrealloc(w->slots, w->capslots * sizeof(*s));
+	}
+	s = &w->slots[w->nslots];
+	s->key = mb_xmalloc(klen + 1);
+	memcpy(s->key, key, klen);
+	s->klen = klen;
+	s->h = h;
+	s->pdir = mb_xmalloc(len + 1);
+	memcpy(s->pdir, pdir, len);
+	s->pdir[len] = '\0';
+	s->len = len;
+	s->ph = mb_hash(pdir, len);
+	s->cur = -1;
+	w->nslots++;
+	map_put(w, w->nslots - 1);
+	w->last = (long)w->nslots - 1;
+	return w->nslots - 1;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static const char *
+full(mb_lake_writer *w, const char *rel)
+{
+	mb_buf_reset(&w->path);
+	mb_buf_adds(&w->path, w->l->dir);
+	if (*rel != '\0') {
+		mb_buf_addc(&w->path, '/');
+		mb_buf_adds(&w->path, rel);
+	}
+	return mb_buf_cstr(&w->path);
+}
+
+/* The size of a frame: CHUNK, or less when many parts are open, so that
+ * all their buffers together stay within BUDGET. */
+static size_t
+frame_size(const mb_lake_writer *w)
+{
+	size_t n = BUDGET / (w->nopen ? w->nopen : 1);
+
+	if (n < ((size_t)64 << 10))
+		n = (size_t)64 << 10;
+	return n < CHUNK ? n : CHUNK;
+}
+
+/* Compresses a part's pending text as one zstd frame and writes it. */
+static int
+flush_part(mb_lake_writer *w, struct part *pt)
+{
+	size_t bound, n;
+
+	if (pt->pend.len == 0)
+		return 0;
+	bound = ZSTD_compressBound(pt->pend.len);
+	if (w->zout.cap < bound) {
+		mb_buf_free(&w->zout);
+		mb_buf_grow(&w->zout, bound);
+	}
+	n = ZSTD_compress2(w->cc, w->zout.p, w->zout.cap, pt->pend.p,
+	    pt->pend.len);
+	if (ZSTD_isError(n))
+		return mb_seterr("%s: zstd: %s", pt->rel, ZSTD_getErrorName(n));
+	if (write_all(pt->fd, w->zout.p, n) == -1)
+		return mb_seterr("%s: %s", full(w, pt->rel), strerror(errno));
+	XXH3_64bits_update(pt->xs, w->zout.p, n);
+	pt->cbytes += n;
+	w->pend_bytes -= pt->pend.len;
+	pt->pend.len = 0;
+	/* Keep the buffer for the next frame unless more parts are open
+	 * now than when it grew. */
+	if (pt->pend.cap > 2 * frame_size(w))
+		mb_buf_free(&pt->pend);
+	return 0;
+}
+
+static int
+close_part(mb_lake_writer *w, struct part *pt)
+{
+	if (pt->fd < 0)
+		return 0;
+	if (flush_part(w, pt) == -1)
+		return -1;
+	if (fsync(pt->fd) == -1 || close(pt->fd) == -1) {
+		pt->fd = -1;
+		w->nopen--;
+		return mb_seterr("%s: %s", full(w, pt->rel), strerror(errno));
+	}
+	pt->fd = -1;
+	w->nopen--;
+	pt->xxh3 = XXH3_64bits_digest(pt->xs);
+	XXH3_freeState(pt->xs);
+	pt->xs = NULL;
+	if (w->slots[pt->slot].cur == pt - w->parts)
+		w->slots[pt->slot].cur = -1;
+	return 0;
+}
+
+/* Makes the folders of a partition; remembers the parents of those it
+ * created, to fsync them at the commit. */
+static int
+make_dirs(mb_lake_writer *w, const char *pdir)
+{
+	size_t i, base;
+	const char *p;
+
+	full(w, pdir);
+	base = strlen(w->l->dir) + 1;
+	for (i = base; i <= w->path.len; i++) {
+		if (i < w->path.len && w->path.p[i] != '/')
+			continue;
+		w->path.p[i] = '\0';
+		if (mkdir(w->path.p, 0777) == 0) {
+			p = strrchr(w->path.p, '/');
+			mb_buf_add(&w->newdirs, w->path.p,
+			    (size_t)(p - w->path.p));
+			mb_buf_addc(&w->newdirs, '\0');
+		} else if (errno != EEXIST) {
+			mb_seterr("%s: %s", w->path.p, strerror(errno));
+			return -1;
+		}
+		if (i < w->path.len)
+			w->path.p[i] = '/';
+	}
+	return 0;
+}
+
+static struct part *
+open_part(mb_lake_writer *w, size_t si, const char *pvals)
+{
+	struct slot *s = &w->slots[si];
+	struct part *pt;
+	mb_buf rel = {0};
+	size_t i, lru = 0;
+	int fd, tried = 0;
+
+	if (w->nopen >= MAXOPEN) {
+		uint64_t oldest = UINT64_MAX;
+
+		for (i = 0; i < w->nparts; i++)
+			if (w->parts[i].fd >= 0 && w->parts[i].used < oldest) {
+				oldest = w->parts[i].used;
+				lru = i;
+			}
+		if (close_part(w, &w->parts[lru]) == -1)
+			return NULL;
+	}
+	for (;;) {
+		mb_buf_reset(&rel);
+		if (s->len > 0)
+			mb_buf_printf(&rel, "%s/", s->pdir);
+		mb_buf_printf(&rel, "part-%020" PRId64 "-%04u.ndjson.zst",
+		    w->next, ++w->seq);
+		fd = open(full(w, mb_buf_cstr(&rel)),
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			break;
+		if (errno == EEXIST)	/* a crashed or concurrent writer's */
+			continue;
+		if (errno == ENOENT && s->len > 0 && !tried) {
+			tried = 1;
+			w->seq--;
+			if (make_dirs(w, s->pdir) == 0)
+				continue;
+		} else
+			mb_seterr("%s: %s", full(w, rel.p), strerror(errno));
+		mb_buf_free(&rel);
+		return NULL;
+	}
+	if (w->nparts == w->capparts) {
+		w->capparts = w->capparts ? w->capparts * 2 : 16;
+		w->parts = mb_xrealloc(w->parts, w->capparts * sizeof(*pt));
+	}
+	pt = &w->parts[w->nparts];
+	memset(pt, 0, sizeof(*pt));
+	pt->rel = mb_buf_cstr(&rel);
+	pt->pvals = pvals != NULL ? mb_xstrdup(pvals) : pvals_json(w);
+	pt->slot = si;
+	pt->fd = fd;
+	if ((pt->xs = XXH3_createState()) == NULL)
+		abort();
+	XXH3_64bits_reset(pt->xs);
+	s->cur = (long)w->nparts++;
+	w->nopen++;
+	return pt;
+}
+
+static int
+add_line(mb_lake_writer *w, size_t si, const char *pvals, const char *p,
+    size_t n)
+{
+	struct part *pt;
+	size_t fs;
+
+	if (w->slots[si].cur < 0) {
+		if ((pt = open_part(w, si, pvals)) == NULL)
+			return -1;
+	} else
+		pt = &w->parts[w->slots[si].cur];
+	pt->used = ++w->clock;
+	fs = frame_size(w);
+	if (pt->pend.cap == 0)
+		mb_buf_grow(&pt->pend, fs + 4096);
+	mb_buf_grow(&pt->pend, n + 1);
+	memcpy(pt->pend.p + pt->pend.len, p, n);
+	pt->pend.p[pt->pend.len + n] = '\n';
+	pt->pend.len += n + 1;
+	pt->records++;
+	pt->bytes += n + 1;
+	w->pend_bytes += n + 1;
+	w->pend_records++;
+	if (pt->bytes >= w->maxbytes)
+		return close_part(w, pt);
+	if (pt->pend.len >= fs)
+		return flush_part(w, pt);
+	return 0;
+}
+
+int
+mb_lake_writer_put(mb_lake_writer *w, const char *p, size_t n)
+{
+	if (scan(w, p, n) == -1) {
+		mb_seterr("not a JSON object");
+		return -2;
+	}
+	return add_line(w, slot_get(w, w->key.p ? w->key.p : "", w->key.len,
+	    NULL, 0), NULL, p, n);
+}
+
+int
+mb_lake_writer_put_part(mb_lake_writer *w, const char *pdir, size_t pdlen,
+    const char *pvals, const char *p, size_t n)
+{
+	return add_line(w, slot_get(w, pdir, pdlen, pdir, pdlen), pvals, p,
+	    n);
+}
+
+/* ---- commits ----------------------------------------------------------- */
+
+static void
+clear_batch(mb_lake_writer *w, int unlink_files)
+{
+	size_t i;
+
+	for (i = 0; i < w->nparts; i++) {
+		struct part *pt = &w->parts[i];
+
+		if (pt->fd >= 0)
+			close(pt->fd);
+		if (unlink_files)
+			unlink(full(w, pt->rel));
+		if (pt->xs != NULL)
+			XXH3_freeState(pt->xs);
+		mb_buf_free(&pt->pend);
+		free(pt->rel);
+		free(pt->pvals);
+	}
+	for (i = 0; i < w->nslots; i++) {
+		free(w->slots[i].key);
+		free(w->slots[i].pdir);
+	}
+	w->nparts = w->nslots = w->nopen = 0;
+	w->last = -1;
+	if (w->mapcap > 0)
+		memset(w->map, 0, w->mapcap * sizeof(size_t));
+	mb_buf_reset(&w->newdirs);
+	w->pend_bytes = w->pend_records = 0;
+	w->seq = 0;
+}
+
+void
+mb_lake_writer_abort(mb_lake_writer *w)
+{
+	clear_batch(w, 1);
+}
+
+void
+mb_lake_writer_free(mb_lake_writer *w)
+{
+	int i;
+
+	if (w == NULL)
+		return;
+	clear_batch(w, 1);
+	for (i = 0; i < w->npcols; i++) {
+		free(w->pcols[i]);
+		free(w->fields[i]);
+	}
+	free(w->pcols);
+	free(w->fields);
+	free(w->fdlen);
+	free(w->xf);
+	free(w->pclen);
+	free(w->voff);
+	free(w->vlen);
+	free(w->vnull);
+	free(w->pcols_json);
+	free(w->tool);
+	free(w->parts);
+	free(w->slots);
+	free(w->map);
+	ZSTD_freeCCtx(w->cc);
+	mb_buf_free(&w->zout);
+	mb_buf_free(&w->newdirs);
+	mb_buf_free(&w->key);
+	mb_buf_free(&w->pdir);
+	mb_buf_free(&w->val);
+	mb_buf_free(&w->path);
+	free(w);
+}
+
+static int
+sync_dirs(mb_lake_writer *w)
+{
+	size_t i;
+	const char *p;
+
+	for (i = 0; i < w->nslots; i++)
+		if (mb_lake_fsync_dir(full(w, w->slots[i].pdir)) == -1)
+			return -1;
+	for (p = w->newdirs.p; p != NULL && p < w->newdirs.p + w->newdirs.len;
+	    p += strlen(p) + 1)
+		if (mb_lake_fsync_dir(p) == -1)
+			return -1;
+	return 0;
+}
+
+/* Is the folder of path one of the partitions written in this batch? */
+static int
+written(mb_lake_writer *w, const char *path)
+{
+	size_t len = mb_lake_pdir_len(path), i;
+	uint64_t h = mb_hash(path, len);
+
+	for (i = 0; i < w->nslots; i++)
+		if (w->slots[i].ph == h && w->slots[i].len == len &&
+		    memcmp(w->slots[i].pdir, path, len) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+mode_op(enum mb_lake_mode mode)
+{
+	switch (mode) {
+	case MB_LAKE_OVERWRITE:
+		return "OVERWRITE";
+	case MB_LAKE_REPLACE:
+		return "REPLACE PARTITIONS";
+	case MB_LAKE_COMPACT:
+		return "COMPACT";
+	default:
+		return "WRITE";
+	}
+}
+
+/* The text of a commit at version v that adds the batch and removes
+ * the files in rm. */
+static void
+entry_text(mb_lake_writer *w, mb_buf *b, int64_t v, const char *op,
+    enum mb_lake_mode mode, const mb_lake_file *rm, size_t nrm)
+{
+	mb_lake_file f;
+	uint64_t radd = 0, rrm = 0;
+	int64_t now = mb_time_now_ms();
+	size_t i;
+
+	for (i = 0; i < w->nparts; i++)
+		radd += w->parts[i].records;
+	for (i = 0; i < nrm; i++)
+		rrm += rm[i].records;
+	mb_buf_reset(b);
+	mb_buf_printf(b, "{\"commitInfo\":{\"version\":%" PRId64
+	    ",\"timestamp\":%" PRId64 ",\"time\":\"", v, now);
+	mb_time_fmt(b, now);
+	mb_buf_adds(b, "\",\"operation\":");
+	mb_buf_json_str(b, op, strlen(op));
+	mb_buf_adds(b, ",\"tool\":");
+	mb_buf_json_str(b, w->tool, strlen(w->tool));
+	mb_buf_printf(b, ",\"records\":%" PRIu64 ",\"files\":%zu,"
+	    "\"removedRecords\":%" PRIu64 ",\"removedFiles\":%zu,"
+	    "\"partitionColumns\":%s}}\n", radd, w->nparts, rrm, nrm,
+	    w->pcols_json);
+	for (i = 0; i < nrm; i++) {
+		f = rm[i];
+		f.version = -1;
+		mb_lake_file_json(b, "remove", &f);
+	}
+	for (i = 0; i < w->nparts; i++) {
+		struct part *pt = &w->parts[i];
+
+		f.path = pt->rel;
+		f.pvals = pt->pvals;
+		f.records = pt->records;
+		f.bytes = pt->bytes;
+		f.cbytes = pt->cbytes;
+		f.xxh3 = pt->xxh3;
+		f.version = -1;
+		f.datachange = mode != MB_LAKE_COMPACT;
+		mb_lake_file_json(b, "add", &f);
+	}
+	w->last_records = radd;
+	w->last_files = w->nparts;
+	w->last_removed = nrm;
+}
+
+int64_t
+mb_lake_writer_commit(mb_lake_writer *w, enum mb_lake_mode mode,
+    const char *op, const mb_lake_file *rm, size_t nrm, int force)
+{
+	mb_lake_snap snap;
+	mb_lake_file *drop = NULL;
+	size_t ndrop, i;
+	mb_buf text = {0};
+	int64_t v;
+	long j;
+	int r;
+
+	w->last_records = 0;
+	w->last_files = w->last_removed = 0;
+	if (w->nparts == 0 && !force && mode != MB_LAKE_COMPACT)
+		return w->next - 1;
+	for (i = 0; i < w->nparts; i++)
+		if (close_part(w, &w->parts[i]) == -1)
+			return -1;
+	if (sync_dirs(w) == -1)
+		return -1;
+	if (op == NULL)
+		op = mode_op(mode);
+	mb_lake_snap_init(&snap);
+	for (;;) {
+		v = w->next;
+		ndrop = 0;
+		if (mode != MB_LAKE_APPEND) {
+			mb_lake_snap_free(&snap);
+			if (v > 0 && mb_lake_snap_load(w->l, v - 1, &snap) ==
+			    -1) {
+				mb_buf_free(&text);
+				free(drop);
+				return -1;
+			}
+			free(drop);
+			drop = mb_xcalloc(snap.n + 1, sizeof(*drop));
+			if (mode == MB_LAKE_COMPACT) {
+				for (i = 0; i < nrm; i++) {
+					j = mb_lake_snap_find(&snap,
+					    rm[i].path);
+					if (j < 0) {
+						mb_seterr("conflict: %s was "
+						    "removed by a concurrent "
+						    "commit (version %" PRId64
+						    ")", rm[i].path,
+						    snap.version);
+						mb_lake_snap_free(&snap);
+						mb_buf_free(&text);
+						free(drop);
+						return -1;
+					}
+					drop[ndrop++] = snap.files[j];
+				}
+			} else
+				for (i = 0; i < snap.n; i++)
+					if (mode == MB_LAKE_OVERWRITE ||
+					    written(w, snap.files[i].path))
+						drop[ndrop++] = snap.files[i];
+		}
+		entry_text(w, &text, v, op, mode, drop, ndrop);
+		r = mb_lake_put_entry(w->l, v, text.p, text.len);
+		if (r == 0)
+			break;
+		if (r == -1) {
+			mb_lake_snap_free(&snap);
+			free(drop);
+			mb_buf_free(&text);
+			return -1;
+		}
+		w->next = v + 1;	/* another writer has v: try the next */
+	}
+	mb_lake_snap_free(&snap);
+	free(drop);
+	mb_buf_free(&text);
+	w->next = v + 1;
+	clear_batch(w, 0);
+	if (v > 0 && v % MB_LAKE_CHECKPOINT_EVERY == 0 &&
+	    mb_lake_snap_load(w->l, v, &snap) == 0) {
+		/* A reader falls back to replaying the log without it. */
+		(void)mb_lake_checkpoint_write(w->l, &snap);
+		mb_lake_snap_free(&snap);
+	}
+	return v;
+}

@@ -1,0 +1,236 @@
+#!/usr/bin/env bats
+# mb-cat: snapshots of a dataset, pruning, time travel, following.
+
+load helper
+
+setup() {
+	D="$BATS_TEST_TMPDIR/ds"
+	IN="$DATA/lake/orders.ndjson"
+	mb-write -p month,region "$D" <"$IN"
+}
+
+# Flips one byte in the middle of a file.
+flip() {
+	local size off byte
+	size=$(stat -c %s "$1")
+	off=$((size / 2))
+	byte=$(od -An -tu1 -j $off -N1 "$1" | tr -d ' ')
+	printf "$(printf '\\%03o' $((byte ^ 1)))" |
+	    dd of="$1" bs=1 seek=$off conv=notrunc status=none
+}
+
+@test "the snapshot, partition by partition" {
+	run mb-cat "$D"
+	assert_success
+	assert_output '{"id":1,"region":"EU","month":"07","amount":10.5}
+{"id":2,"region":"US","month":"07","amount":3}
+{"id":3,"region":"EU","month":"08","amount":1.25}
+{"id":4,"region":null,"month":"08","amount":2}
+{"id":6,"region":"../../etc","month":"09","amount":1}
+{"id":5,"month":"09","amount":7}
+{"id":8,"region":"US","month":"10","amount":5}
+{"id":7,"region":"a/b\u0001c","month":"10","amount":4}'
+}
+
+@test "--where prunes partitions; number-like values compare as numbers" {
+	run mb-cat --where 'month >= 8 and region = "EU"' "$D"
+	assert_output '{"id":3,"region":"EU","month":"08","amount":1.25}'
+	run mb-cat -w 'month in (7, 10) and not (region = "US")' "$D"
+	assert_output '{"id":1,"region":"EU","month":"07","amount":10.5}
+{"id":7,"region":"a/b\u0001c","month":"10","amount":4}'
+	run mb-cat -w 'month < 8 or region = "../../etc"' --files "$D"
+	assert_output "$D/month=07/region=EU/part-00000000000000000000-0001.ndjson.zst
+$D/month=07/region=US/part-00000000000000000000-0002.ndjson.zst
+$D/month=09/region=%2E.%2F..%2Fetc/part-00000000000000000000-0006.ndjson.zst"
+}
+
+@test "--where: a field that is not a partition column, a syntax error" {
+	run mb-cat --where 'amount > 3' "$D"
+	assert_failure 2
+	assert_output "mb-cat: --where: 'amount' is not a partition column of $D"
+	run mb-cat --where 'month >' "$D"
+	assert_failure 2
+	assert_output --partial "mb-cat: --where: column "
+}
+
+@test "--files lists the part files of the snapshot" {
+	run mb-cat --files "$D"
+	assert_success
+	assert_output "$D/month=07/region=EU/part-00000000000000000000-0001.ndjson.zst
+$D/month=07/region=US/part-00000000000000000000-0002.ndjson.zst
+$D/month=08/region=EU/part-00000000000000000000-0003.ndjson.zst
+$D/month=08/region=__HIVE_DEFAULT_PARTITION__/part-00000000000000000000-0004.ndjson.zst
+$D/month=09/region=%2E.%2F..%2Fetc/part-00000000000000000000-0006.ndjson.zst
+$D/month=09/region=__HIVE_DEFAULT_PARTITION__/part-00000000000000000000-0005.ndjson.zst
+$D/month=10/region=US/part-00000000000000000000-0008.ndjson.zst
+$D/month=10/region=a%2Fb%01c/part-00000000000000000000-0007.ndjson.zst"
+	# zstdcat reads them as they are.
+	run bash -c "mb-cat --files '$D' | xargs zstdcat | cmp - <(mb-cat '$D') && echo same"
+	assert_output same
+}
+
+@test "--as-of a version or a time" {
+	sleep 0.01
+	echo '{"id":9,"month":"11"}' | mb-write "$D"
+	t0=$(head -n 1 "$D/_mb_log/00000000000000000000.json" | jq -r .commitInfo.time)
+	run bash -c "mb-cat --as-of 0 '$D' | wc -l"
+	assert_output 8
+	run bash -c "mb-cat --as-of '$t0' '$D' | wc -l"
+	assert_output 8
+	run bash -c "mb-cat -a 1 '$D' | wc -l"
+	assert_output 9
+	run mb-cat --as-of 5 "$D"
+	assert_failure 1
+	assert_output "mb-cat: $D: no version 5 (the newest is 1)"
+	run mb-cat --as-of 2001-01-01 "$D"
+	assert_failure 1
+	assert_output "mb-cat: $D: no version was committed at or before 2001-01-01"
+	run mb-cat --as-of yesterday "$D"
+	assert_failure 2
+	assert_output "mb-cat: --as-of: 'yesterday' is neither a version nor a time"
+}
+
+@test "--verify: a flipped bit stops the read, naming the file" {
+	f=month=08/region=EU/part-00000000000000000000-0003.ndjson.zst
+	flip "$D/$f"
+	run mb-cat --verify "$D"
+	assert_failure 1
+	assert_output --regexp '^\{"id":1,.*
+\{"id":2,.*
+mb-cat: '"$D: $f"': checksum [0-9a-f]{16} does not match the log \([0-9a-f]{16}\)$'
+	# Without --verify, the rest of the dataset is still read.
+	run mb-cat "$D"
+	assert_failure 1
+	assert_line --index 0 '{"id":1,"region":"EU","month":"07","amount":10.5}'
+	assert_line --index 1 '{"id":2,"region":"US","month":"07","amount":3}'
+	assert_line --index 2 "mb-cat: $D: $f: corrupt zstd data: Restored data doesn't match checksum"
+	assert_line --index 3 '{"id":4,"region":null,"month":"08","amount":2}'
+	[ ${#lines[@]} -eq 8 ]
+}
+
+@test "a truncated file and a missing folder are named; the rest is read" {
+	f=month=07/region=US/part-00000000000000000000-0002.ndjson.zst
+	truncate -s -3 "$D/$f"
+	rm -r "$D/month=10"
+	run mb-cat --verify "$D"
+	assert_failure 1
+	assert_output --regexp '^\{"id":1,.*
+mb-cat: '"$D: $f"': size [0-9]+ does not match the log \([0-9]+\)$'
+	run mb-cat "$D"
+	assert_failure 1
+	assert_output "{\"id\":1,\"region\":\"EU\",\"month\":\"07\",\"amount\":10.5}
+mb-cat: $D: $f: truncated zstd data
+{\"id\":3,\"region\":\"EU\",\"month\":\"08\",\"amount\":1.25}
+{\"id\":4,\"region\":null,\"month\":\"08\",\"amount\":2}
+{\"id\":6,\"region\":\"../../etc\",\"month\":\"09\",\"amount\":1}
+{\"id\":5,\"month\":\"09\",\"amount\":7}
+mb-cat: $D: month=10/region=US/part-00000000000000000000-0008.ndjson.zst: No such file or directory
+mb-cat: $D: month=10/region=a%2Fb%01c/part-00000000000000000000-0007.ndjson.zst: No such file or directory"
+}
+
+@test "a log entry deleted or garbled is named; the other commits are read" {
+	echo '{"id":9,"month":"11"}' | mb-write "$D"
+	echo '{"id":10,"month":"12"}' | mb-write "$D"
+	rm "$D/_mb_log/00000000000000000001.json"
+	run bash -c "mb-cat '$D' 2>&1 >/dev/null"
+	assert_output "mb-cat: $D: log entry 1: missing"
+	run bash -c "mb-cat '$D' 2>/dev/null | tail -n 1; echo \${PIPESTATUS[0]}"
+	assert_output '{"id":10,"month":"12"}
+1'
+	echo 'garbage' >"$D/_mb_log/00000000000000000001.json"
+	run bash -c "mb-cat '$D' 2>&1 >/dev/null"
+	assert_output --regexp "^mb-cat: $D: log entry 1: line 1: "
+}
+
+@test "not a dataset; bad flags; --help" {
+	run mb-cat "$BATS_TEST_TMPDIR/none"
+	assert_failure 1
+	assert_output "mb-cat: $BATS_TEST_TMPDIR/none: No such file or directory"
+	run mb-cat "$BATS_TEST_TMPDIR"
+	assert_failure 1
+	assert_output "mb-cat: $BATS_TEST_TMPDIR: not a dataset (no _mb_log folder)"
+	run mb-cat --bogus "$D"
+	assert_failure 2
+	assert_line --index 1 --partial "usage: mb-cat"
+	run mb-cat --follow --as-of 0 "$D"
+	assert_failure 2
+	assert_line --index 0 "mb-cat: --as-of excludes --follow and --checkpoint"
+	run mb-cat --help
+	assert_success
+	assert_line --index 0 --partial "usage: mb-cat"
+}
+
+@test "| head -n 1: status 0, nothing on stderr" {
+	mb-gen -n 20000 --seed 5 | mb-write "$D"
+	run bash -c "mb-cat '$D' 2>'$BATS_TEST_TMPDIR/err' | head -n 1; echo \${PIPESTATUS[0]}"
+	assert_output '{"id":1,"region":"EU","month":"07","amount":10.5}
+0'
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+}
+
+@test "--checkpoint: a rerun prints only the commits after the last one" {
+	ck="$BATS_TEST_TMPDIR/ck"
+	run bash -c "mb-cat --checkpoint '$ck' '$D' | wc -l"
+	assert_output 8
+	run cat "$ck"
+	assert_output "{\"dataset\":\"$D\",\"version\":0}"
+	echo '{"id":9,"month":"11"}' | mb-write "$D"
+	echo '{"id":10,"month":"11"}' | mb-write "$D"
+	run mb-cat --checkpoint "$ck" "$D"
+	assert_output '{"id":9,"month":"11"}
+{"id":10,"month":"11"}'
+	run mb-cat --checkpoint "$ck" "$D"
+	assert_output ""
+	run cat "$ck"
+	assert_output "{\"dataset\":\"$D\",\"version\":2}"
+}
+
+@test "--follow prints each new commit as it is made, not compactions" {
+	out="$BATS_TEST_TMPDIR/out"
+	ck="$BATS_TEST_TMPDIR/ck"
+	mb-cat --follow --checkpoint "$ck" --where 'month = 11' "$D" >"$out" &
+	pid=$!
+	echo '{"id":9,"month":"11"}' | mb-write "$D"
+	echo '{"id":10,"month":"12"}' | mb-write "$D"
+	echo '{"id":11,"month":"11"}' | mb-write "$D"
+	mb-lake compact "$D"
+	for i in $(seq 50); do
+		[ "$(wc -l <"$out")" -ge 2 ] && grep -q '"version":4' "$ck" && break
+		sleep 0.1
+	done
+	kill $pid
+	wait $pid || true
+	run cat "$out"
+	assert_output '{"id":9,"month":"11"}
+{"id":11,"month":"11"}'
+	# A restarted follower resumes after the checkpoint.
+	echo '{"id":12,"month":"11"}' | mb-write "$D"
+	mb-cat --follow --checkpoint "$ck" "$D" >"$out" &
+	pid=$!
+	for i in $(seq 50); do
+		[ -s "$out" ] && break
+		sleep 0.1
+	done
+	kill $pid
+	wait $pid || true
+	run cat "$out"
+	assert_output '{"id":12,"month":"11"}'
+}
+
+@test "--follow waits for a dataset that does not exist yet" {
+	E="$BATS_TEST_TMPDIR/later"
+	out="$BATS_TEST_TMPDIR/out"
+	mb-cat --follow "$E" >"$out" &
+	pid=$!
+	sleep 0.3
+	echo '{"n":1}' | mb-write "$E"
+	for i in $(seq 50); do
+		[ -s "$out" ] && break
+		sleep 0.1
+	done
+	kill $pid
+	wait $pid || true
+	run cat "$out"
+	assert_output '{"n":1}'
+}
