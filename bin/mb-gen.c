@@ -488,7 +488,7 @@ gen_table(const char *table)
 
 			put_id(&b, "P", (uint64_t)i, 5);
 			mb_buf_printf(&b, ",%s %s %d,%s,%s,", adjs[h % 8],
-			    nouns[(h >> 8) % 12], (int)(h >> 16) % 900 + 100,
+			    nouns[(h >> 8) % 12], (int)((h >> 16) % 900) + 100,
 			    categories[product_cat(i)], brands[(h >> 32) % 10]);
 			put_cents(&b, product_price(i));
 			mb_buf_addc(&b, '\n');

@@ -70,8 +70,8 @@ EOF
 	run mb-gen --table products --products 2
 	assert_output - <<'EOF'
 product_id,product_name,category,brand,unit_price
-P00001,Vintage Jacket 227,Beauty,Tyrell,6.09
-P00002,Deluxe Racket 177,Books,Umbrella,13.89
+P00001,Vintage Jacket 803,Beauty,Tyrell,6.09
+P00002,Deluxe Racket 585,Books,Umbrella,13.89
 EOF
 	run mb-gen --table stores --stores 2
 	assert_output - <<'EOF'
