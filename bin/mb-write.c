@@ -20,11 +20,8 @@ static const char *dir;
 static int made;		/* a commit was made by this run */
 static volatile sig_atomic_t stop;
 
-static struct {
-	int on, dead;
-	char buf[1 << 18];
-	size_t len;
-} tee;
+static int tee;			/* --tee */
+static int outerr;		/* stdout failed: 0, or its errno */
 
 static void
 usage(FILE *f, int status)
@@ -60,69 +57,15 @@ onsig(int sig)
 	stop = sig;
 }
 
+/* --tee: a closed pipe downstream stops the reading, commits what was
+ * read and ends quietly; another write error does the same with status 1. */
 static void
-tee_flush(void)
+on_out_error(int err)
 {
-	size_t off = 0;
-	ssize_t k;
-
-	while (off < tee.len && !tee.dead) {
-		if ((k = write(STDOUT_FILENO, tee.buf + off, tee.len - off)) ==
-		    -1) {
-			if (errno == EINTR)
-				continue;
-			/* A closed pipe downstream: stop reading, commit
-			 * what was read, and end quietly. */
-			if (errno != EPIPE)
-				mb_err("write error on standard output: %s",
-				    strerror(errno));
-			tee.dead = errno == EPIPE ? 1 : 2;
-			stop = -1;
-			break;
-		}
-		off += (size_t)k;
-	}
-	tee.len = 0;
-}
-
-static void
-tee_line(const char *p, size_t n)
-{
-	if (tee.dead)
-		return;
-	if (tee.len + n + 1 > sizeof(tee.buf)) {
-		tee_flush();
-		if (n + 1 > sizeof(tee.buf)) {
-			tee.len = 0;
-			while (n > 0 && !tee.dead) {
-				ssize_t k = write(STDOUT_FILENO, p, n);
-
-				if (k == -1 && errno == EINTR)
-					continue;
-				if (k == -1) {
-					tee.dead = errno == EPIPE ? 1 : 2;
-					stop = -1;
-					return;
-				}
-				p += k;
-				n -= (size_t)k;
-			}
-			tee.buf[0] = '\n';
-			tee.len = 1;
-			return;
-		}
-	}
-	memcpy(tee.buf + tee.len, p, n);
-	tee.buf[tee.len + n] = '\n';
-	tee.len += n + 1;
-}
-
-static void
-idle(void *ctx)
-{
-	(void)ctx;
-	if (tee.on)
-		tee_flush();
+	if (err != EPIPE)
+		mb_err("write error on standard output: %s", strerror(err));
+	outerr = err;
+	stop = -1;
 }
 
 static void
@@ -210,7 +153,8 @@ main(int argc, char *argv[])
 	int64_t latest, deadline = 0, now;
 	mb_lake *l;
 	mb_lake_writer *w;
-	mb_lake_src *src;
+	mb_in *src;
+	mb_line line;
 	struct sigaction sa;
 	size_t n;
 	int c, i, ncols, r, status = MB_EXIT_OK, replace = 0;
@@ -258,7 +202,7 @@ main(int argc, char *argv[])
 			replace = 1;
 			break;
 		case 't':
-			tee.on = 1;
+			tee = 1;
 			break;
 		case 'V':
 			printf("mb-write %s\n", MB_VERSION);
@@ -337,9 +281,10 @@ main(int argc, char *argv[])
 	sigaction(SIGHUP, &sa, NULL);
 	if (interval > 0)
 		deadline = mb_time_now_ms() + (int64_t)(interval * 1000);
+	mb_out_on_error(on_out_error);
 
 	for (; *inputs != NULL && !stop; inputs++) {
-		if ((src = mb_lake_src_open(*inputs, 0)) == NULL) {
+		if ((src = mb_in_open(*inputs, 0)) == NULL) {
 			mb_err("%s: %s", dir, mb_errmsg());
 			status = MB_EXIT_FAIL;
 			continue;
@@ -358,7 +303,9 @@ main(int argc, char *argv[])
 				if (timeout < 0)
 					timeout = 0;
 			}
-			r = mb_lake_src_line(src, timeout, idle, NULL, &p, &n);
+			/* a signal or the commit clock ends a wait */
+			mb_in_set_timeout(src, timeout);
+			r = mb_in_line(src, &line);
 			if (r == 0)
 				break;
 			if (r == 2)
@@ -366,37 +313,47 @@ main(int argc, char *argv[])
 			if (r == -1) {
 				mb_err("%s: %s", dir, mb_errmsg());
 				status = MB_EXIT_FAIL;
-				mb_lake_src_close(src);
+				mb_in_close(src);
 				goto fail;
 			}
-			if (n == 0 || (n == 1 && p[0] == '\r'))
+			p = line.p;
+			n = line.len;
+			if (n == 0)
 				continue;
-			if (tee.on)
-				tee_line(p, n);
+			if (line.toolong) {
+				mb_err("%s: %s:%llu: longer than %zu bytes", dir,
+				    mb_in_name(src), (unsigned long long)line.lineno,
+				    MB_MAX_LINE_DEFAULT);
+				status = MB_EXIT_FAIL;
+				mb_in_close(src);
+				goto fail;
+			}
+			if (tee) {
+				mb_out(p, n);
+				mb_out("\n", 1);
+			}
 			if ((r = mb_lake_writer_put(w, p, n)) < 0) {
 				if (r == -2)
 					mb_err("%s: %s:%llu: %s", dir,
-					    mb_lake_src_name(src),
-					    (unsigned long long)
-					    mb_lake_src_lineno(src),
+					    mb_in_name(src),
+					    (unsigned long long)line.lineno,
 					    mb_errmsg());
 				else
 					mb_err("%s", mb_errmsg());
 				status = MB_EXIT_FAIL;
-				mb_lake_src_close(src);
+				mb_in_close(src);
 				goto fail;
 			}
 			if (every > 0 && mb_lake_writer_pending(w) >= every)
 				commit(w, mode, 0);
 		}
-		mb_lake_src_close(src);
+		mb_in_close(src);
 	}
-	if (tee.on)
-		tee_flush();
+	mb_out_flush();
 	/* The last commit; an empty input still overwrites, and still
 	 * creates a new dataset so that readers find it. */
 	commit(w, mode, !made && (mode == MB_LAKE_OVERWRITE || latest < 0));
-	if (tee.dead == 2)
+	if (outerr != 0 && outerr != EPIPE)
 		status = MB_EXIT_FAIL;
 fail:
 	/* Parts not committed (after an error) are deleted. */

@@ -155,25 +155,6 @@ int mb_lake_reader_cat(mb_lake_reader *r, const char *path,
     const mb_lake_file *f, void (*out)(const void *, size_t, void *),
     void *ctx);
 
-/* ---- line source with a timeout (lake_src.c) --------------------------- */
-
-/*
- * Lines from a file or stdin, plain or zstd, for a writer that must also
- * act when its input is idle (a commit interval, a signal): a read never
- * blocks longer than the timeout and an interrupted read returns.
- */
-typedef struct mb_lake_src mb_lake_src;
-
-mb_lake_src *mb_lake_src_open(const char *path, size_t maxline);
-/* 1 and a line (valid until the next call); 0 at end of input; 2 when
- * timeout_ms (-1: none) passed or a signal arrived with no line ready;
- * -1 on an error.  `idle` is called before blocking. */
-int mb_lake_src_line(mb_lake_src *s, int timeout_ms, void (*idle)(void *),
-    void *ctx, const char **p, size_t *n);
-uint64_t mb_lake_src_lineno(const mb_lake_src *s);
-const char *mb_lake_src_name(const mb_lake_src *s);
-void mb_lake_src_close(mb_lake_src *s);
-
 /* ---- writing (lake_write.c) -------------------------------------------- */
 
 enum mb_lake_mode {

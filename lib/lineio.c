@@ -32,6 +32,7 @@ struct mb_in {
 	size_t cap, start, end, scan;
 	uint64_t base;		/* decompressed offset of buf[0] */
 	int eof, err, wait_nl;
+	int intr, timeout_ms, timed_out;	/* mb_in_set_timeout */
 	uint64_t lineno, consumed, rawpos, reads;
 	int64_t rawsize;
 	/* zstd */
@@ -153,6 +154,13 @@ mb_in_is_zstd(const mb_in *in)
 }
 
 void
+mb_in_set_timeout(mb_in *in, int ms)
+{
+	in->intr = 1;
+	in->timeout_ms = ms;
+}
+
+void
 mb_in_set_wait_newline(mb_in *in, int on)
 {
 	in->wait_nl = on;
@@ -176,22 +184,36 @@ mb_in_consumed(const mb_in *in)
 	return in->consumed;
 }
 
-/* read(2) that first flushes stdout if the read would block: a record
- * never waits in our buffer while the source is idle. */
+/*
+ * read(2) that first flushes stdout if the read would block: a record
+ * never waits in our buffer while the source is idle.  With a timeout set,
+ * it waits at most that long and a signal ends the wait: -2, "later".
+ */
 static ssize_t
 rd(mb_in *in, void *p, size_t n)
 {
+	struct pollfd pfd = { .fd = in->fd, .events = POLLIN };
 	ssize_t r;
+	int k;
 
-	if (mb_out_pending()) {
-		struct pollfd pfd = { .fd = in->fd, .events = POLLIN };
-
-		if (poll(&pfd, 1, 0) == 0)
-			mb_out_flush();
-	}
-	do
+	if (mb_out_pending() && poll(&pfd, 1, 0) == 0)
+		mb_out_flush();
+	if (in->intr) {
+		k = poll(&pfd, 1, in->timeout_ms);
+		if (k == 0 || (k < 0 && errno == EINTR)) {
+			in->timed_out = 1;
+			return -2;
+		}
 		r = read(in->fd, p, n);
-	while (r < 0 && errno == EINTR);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN)) {
+			in->timed_out = 1;
+			return -2;
+		}
+	} else {
+		do
+			r = read(in->fd, p, n);
+		while (r < 0 && errno == EINTR);
+	}
 	if (r < 0) {
 		snprintf(in->errmsg, sizeof(in->errmsg), "%s: read error at byte %llu: %s",
 		    in->name, (unsigned long long)in->rawpos, strerror(errno));
@@ -230,7 +252,7 @@ zfill(mb_in *in)
 		if (in->zpos == in->zlen) {
 			r = rd(in, in->zbuf, in->zcap);
 			if (r < 0)
-				return;
+				break;	/* an error, or later */
 			if (r == 0) {
 				if (in->zret != 0) {
 					snprintf(in->errmsg, sizeof(in->errmsg),
@@ -261,7 +283,11 @@ zfill(mb_in *in)
 	in->end += out.pos;
 }
 
-/* Reads more data after end; the caller made room. */
+/*
+ * Reads more data after end; the caller made room.  The first 4 bytes of
+ * the input decide whether it is zstd: until there are 4 (on a slow pipe)
+ * and nothing was handed out, the decision waits.
+ */
 static void
 fill(mb_in *in)
 {
@@ -273,37 +299,31 @@ fill(mb_in *in)
 	}
 	r = rd(in, in->buf + in->end, in->cap - in->end);
 	if (r < 0)
-		return;
+		return;		/* an error, or later */
 	if (r == 0) {
 		in->eof = 1;
+		in->zsniffed = 1;
 		return;
 	}
-	if (!in->zsniffed) {
-		in->zsniffed = 1;
-		/* The first read may be short (a pipe); wait for 4 bytes. */
-		while (r > 0 && in->end + (size_t)r < 4) {
-			ssize_t more = rd(in, in->buf + in->end + r, in->cap - in->end - (size_t)r);
-
-			if (more <= 0) {
-				if (more == 0)
-					in->eof = 1;
-				break;
-			}
-			r += more;
-		}
-		if (in->end + (size_t)r >= 4 &&
-		    memcmp(in->buf + in->end, "\x28\xb5\x2f\xfd", 4) == 0) {
-			if (zstd_start(in, in->buf + in->end, (size_t)r) < 0) {
-				snprintf(in->errmsg, sizeof(in->errmsg), "%s: zstd: out of memory", in->name);
-				in->err = 1;
-				return;
-			}
-			in->eof = 0;
-			zfill(in);
+	in->end += (size_t)r;
+	if (in->zsniffed)
+		return;
+	if (in->base != 0 || in->start != 0) {
+		in->zsniffed = 1;	/* lines were handed out: text */
+		return;
+	}
+	if (in->end < 4)
+		return;
+	in->zsniffed = 1;
+	if (memcmp(in->buf, "\x28\xb5\x2f\xfd", 4) == 0) {
+		if (zstd_start(in, in->buf, in->end) < 0) {
+			snprintf(in->errmsg, sizeof(in->errmsg), "%s: zstd: out of memory", in->name);
+			in->err = 1;
 			return;
 		}
+		in->end = in->scan = 0;
+		zfill(in);
 	}
-	in->end += (size_t)r;
 }
 
 /* Moves unread data to the front, growing the buffer if it is full. */
@@ -336,6 +356,10 @@ mb_in_peek(mb_in *in, const char **p, size_t n)
 		if (in->cap - in->end < CHUNK / 2 || in->start > 0)
 			make_room(in);
 		fill(in);
+		if (in->timed_out) {
+			in->timed_out = 0;
+			break;
+		}
 	}
 	*p = in->buf + in->start;
 	return in->end - in->start < n ? in->end - in->start : n;
@@ -350,6 +374,9 @@ skip_long(mb_in *in, mb_line *line)
 	uint64_t total = 0;
 	char *nl;
 
+	int intr = in->intr;
+
+	in->intr = 0;	/* a line over the limit is read to its end */
 	XXH3_64bits_reset(st);
 	mb_buf_reset(&in->longhead);
 	mb_buf_add(&in->longhead, in->buf + in->start,
@@ -370,6 +397,7 @@ skip_long(mb_in *in, mb_line *line)
 			break;
 		fill(in);
 		if (in->err) {
+			in->intr = intr;
 			XXH3_freeState(st);
 			return 0;
 		}
@@ -381,6 +409,7 @@ skip_long(mb_in *in, mb_line *line)
 	line->hash = XXH3_64bits_digest(st);
 	line->p = in->longhead.p;
 	line->len = in->longhead.len;
+	in->intr = intr;
 	XXH3_freeState(st);
 	return 1;
 }
@@ -419,6 +448,10 @@ mb_in_line(mb_in *in, mb_line *line)
 		if (in->cap - in->end < CHUNK / 2)
 			make_room(in);
 		fill(in);
+		if (in->timed_out) {
+			in->timed_out = 0;
+			return 2;
+		}
 	}
 	len = (size_t)(nl - (in->buf + in->start));
 	line->p = in->buf + in->start;

@@ -113,8 +113,15 @@ mb_in *mb_in_open_at(const char *path, size_t maxline, uint64_t skip,
 /* mb_in over an already open descriptor (not closed by mb_in_close). */
 mb_in *mb_in_fdopen(int fd, const char *name, size_t maxline);
 /* 1: a line; 0: end of input; -1: read or decompression error (mb_errmsg
- * names the file and byte offset).  A final line without "\n" is a line. */
+ * names the file and byte offset).  A final line without "\n" is a line.
+ * With a timeout set, also 2: no whole line yet (the time passed or a
+ * signal came); call again later, nothing is lost. */
 int mb_in_line(mb_in *in, mb_line *line);
+/* For a tool that must act while its input is idle (commit on a clock or
+ * on SIGTERM): a read waits at most ms milliseconds (-1: no limit) and a
+ * signal ends the wait; mb_in_line then returns 2.  May be called before
+ * every mb_in_line.  Without it, reads block and retry after signals. */
+void mb_in_set_timeout(mb_in *in, int ms);
 /* Bytes of input looked at so far, before decompression; total size when
  * known (a regular file), else -1. */
 uint64_t mb_in_rawpos(const mb_in *in);
@@ -148,6 +155,10 @@ void mb_out(const void *p, size_t n);
 void mb_out_buf(const mb_buf *b);	/* writes b->p, b->len */
 void mb_out_flush(void);
 int mb_out_pending(void);
+/* Instead of ending the program, a failed write of stdout (a closed pipe
+ * is errno EPIPE) calls fn once and output goes quiet: later writes are
+ * dropped.  For a tool that must finish its own work first (a commit). */
+void mb_out_on_error(void (*fn)(int err));
 
 /* ---- records (rec.c, over jsmn) ---------------------------------------- */
 
@@ -296,7 +307,7 @@ int mb_duration_parse(const char *s, int64_t *ms);
 uint64_t mb_hash(const void *p, size_t n);	/* xxh3-64 */
 /* xxh3-64 of a file's first `limit` bytes (UINT64_MAX: all of it); *size,
  * if not NULL, says how many were read (fewer when the file is shorter).
- * 0, or -1 with mb_errmsg(). */
+ * 0, or -1 with errno and mb_errmsg() (which does not repeat the path). */
 int mb_hash_file(const char *path, uint64_t limit, uint64_t *hash, uint64_t *size);
 
 /* ---- CSV (csv.c, over libcsv) ------------------------------------------ */

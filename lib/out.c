@@ -14,17 +14,29 @@
 static char outbuf[OUTSZ];
 static size_t outlen;
 static int outdead;
+static void (*onerror)(int);
+
+void
+mb_out_on_error(void (*fn)(int err))
+{
+	onerror = fn;
+}
 
 static void
 write_all(const char *p, size_t n)
 {
 	ssize_t w;
 
-	while (n > 0) {
+	while (n > 0 && !outdead) {
 		w = write(STDOUT_FILENO, p, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			if (onerror) {
+				outdead = 1;
+				onerror(errno);
+				return;
+			}
 			if (errno == EPIPE)
 				_exit(MB_EXIT_OK);
 			outdead = 1;
@@ -48,6 +60,8 @@ mb_out_flush(void)
 void
 mb_out(const void *p, size_t n)
 {
+	if (outdead)
+		return;
 	if (outlen + n <= OUTSZ) {
 		memcpy(outbuf + outlen, p, n);
 		outlen += n;
