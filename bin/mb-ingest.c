@@ -98,17 +98,8 @@ lineage(mb_buf *b, uint64_t lineno, uint64_t hash)
 static void
 qflush(void)
 {
-	size_t off = 0;
-	ssize_t w;
-
-	while (off < qbuf.len) {
-		w = write(qfd, qbuf.p + off, qbuf.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			mb_die(MB_EXIT_FAIL, "%s: %s", opt.quarantine, strerror(errno));
-		off += (size_t)w;
-	}
+	if (mb_write_all(qfd, qbuf.p, qbuf.len) < 0)
+		mb_die(MB_EXIT_FAIL, "%s: %s", opt.quarantine, strerror(errno));
 	qbuf.len = 0;
 }
 

@@ -43,6 +43,16 @@ mb_xrealloc(void *p, size_t n)
 }
 
 char *
+mb_xstrndup(const char *p, size_t n)
+{
+	char *s = mb_xmalloc(n + 1);
+
+	memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+char *
 mb_xstrdup(const char *s)
 {
 	size_t n = strlen(s) + 1;

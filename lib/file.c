@@ -33,47 +33,63 @@ mb_file_read(const char *path, mb_buf *b)
 	return 0;
 }
 
-static int
-fsync_dir_of(const char *path)
+int
+mb_write_all(int fd, const void *vp, size_t n)
 {
-	char *dir = mb_xstrdup(path), *slash = strrchr(dir, '/');
+	const char *p = vp;
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int
+mb_fsync_dir(const char *dir)
+{
 	int fd, rc = 0;
 
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		rc = fsync(fd);
-		close(fd);
-	}
-	free(dir);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return mb_seterr("%s: %s", dir, strerror(errno));
+	if (fsync(fd) < 0 && errno != EINVAL)
+		rc = mb_seterr("%s: fsync: %s", dir, strerror(errno));
+	close(fd);
 	return rc;
+}
+
+/* The folder a path is in: "." for a bare name. */
+static void
+dir_of(const char *path, mb_buf *out)
+{
+	const char *slash = strrchr(path, '/');
+
+	out->len = 0;
+	if (slash == NULL)
+		mb_buf_addc(out, '.');
+	else
+		mb_buf_add(out, path, slash == path ? 1 : (size_t)(slash - path));
+	mb_buf_cstr(out);
 }
 
 int
 mb_file_replace(const char *path, const void *p, size_t n)
 {
 	mb_buf tmp = { 0 };
-	const char *s = p;
-	ssize_t w;
 	int fd, e;
 
 	mb_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
 	fd = open(mb_buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto fail;
-	while (n > 0) {
-		w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto failfd;
-		s += w;
-		n -= (size_t)w;
-	}
+	if (mb_write_all(fd, p, n) < 0)
+		goto failfd;
 	if (fsync(fd) < 0)
 		goto failfd;
 	if (close(fd) < 0) {
@@ -82,7 +98,8 @@ mb_file_replace(const char *path, const void *p, size_t n)
 	}
 	if (rename(tmp.p, path) < 0)
 		goto fail;
-	fsync_dir_of(path);
+	dir_of(path, &tmp);
+	mb_fsync_dir(tmp.p);
 	mb_buf_free(&tmp);
 	return 0;
 failfd:

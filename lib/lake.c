@@ -12,18 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 #include "lake.h"
-
-static char *
-xstrndup(const char *p, size_t n)
-{
-	char *s = mb_xmalloc(n + 1);
-
-	memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
-}
 
 static int
 mkdir_p(const char *path)
@@ -264,12 +253,12 @@ parse_file(const mb_rec *r, const char *a, mb_lake_file *f, mb_buf *tmp)
 	if (mb_rec_type(r, v = mb_rec_find(r, key)) != MB_T_STR ||
 	    mb_rec_str(r, v, tmp) == -1 || !safe_path(mb_buf_cstr(tmp)))
 		return mb_seterr("%s: bad path", a);
-	f->path = xstrndup(tmp->p, tmp->len);
+	f->path = mb_xstrndup(tmp->p, tmp->len);
 	snprintf(key, sizeof(key), "%s.partitionValues", a);
 	if (mb_rec_type(r, v = mb_rec_find(r, key)) != MB_T_OBJ)
 		return mb_seterr("%s: bad partitionValues", a);
 	s = mb_rec_raw(r, v);
-	f->pvals = xstrndup(s.p, s.len);
+	f->pvals = mb_xstrndup(s.p, s.len);
 	snprintf(key, sizeof(key), "%s.records", a);
 	if (get_u64(r, key, &f->records) == -1)
 		return mb_seterr("%s: bad records", a);
@@ -368,7 +357,7 @@ mb_lake_commit_parse(const char *p, size_t n, mb_lake_commit *c)
 		v = mb_rec_find(r, mb_buf_cstr(&tmp));
 		mb_buf_reset(&tmp);
 		if (v >= 0 && mb_rec_str(r, v, &tmp) == 0)
-			c->op = xstrndup(tmp.p, tmp.len);
+			c->op = mb_xstrndup(tmp.p, tmp.len);
 		else
 			c->op = mb_xstrdup(hdr[0] == 'c' && hdr[1] == 'h' ?
 			    "CHECKPOINT" : "UNKNOWN");
@@ -377,7 +366,7 @@ mb_lake_commit_parse(const char *p, size_t n, mb_lake_commit *c)
 		v = mb_rec_find(r, mb_buf_cstr(&tmp));
 		if (mb_rec_type(r, v) == MB_T_ARR) {
 			s = mb_rec_raw(r, v);
-			c->pcols = xstrndup(s.p, s.len);
+			c->pcols = mb_xstrndup(s.p, s.len);
 		}
 	}
 	if (c->version < 0) {
@@ -655,36 +644,6 @@ mb_lake_version_at(mb_lake *l, int64_t ms)
 
 /* ---- writing the log --------------------------------------------------- */
 
-int
-mb_lake_fsync_dir(const char *dir)
-{
-	int fd, rc = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return mb_seterr("%s: %s", dir, strerror(errno));
-	if (fsync(fd) == -1 && errno != EINVAL)
-		rc = mb_seterr("%s: fsync: %s", dir, strerror(errno));
-	close(fd);
-	return rc;
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t k;
-
-	while (n > 0) {
-		if ((k = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Writes and fsyncs a temp file in the log folder; its path goes to tmp. */
 static int
 write_temp(mb_lake *l, const char *p, size_t n, mb_buf *tmp)
@@ -700,7 +659,7 @@ write_temp(mb_lake *l, const char *p, size_t n, mb_buf *tmp)
 	    0644);
 	if (fd == -1)
 		return mb_seterr("%s: %s", tmp->p, strerror(errno));
-	if (write_all(fd, p, n) == -1 || fsync(fd) == -1) {
+	if (mb_write_all(fd, p, n) == -1 || fsync(fd) == -1) {
 		mb_seterr("%s: %s", tmp->p, strerror(errno));
 		close(fd);
 		unlink(tmp->p);
@@ -732,7 +691,7 @@ mb_lake_put_entry(mb_lake *l, int64_t v, const char *p, size_t n)
 			rc = mb_seterr("%s: %s", path.p, strerror(errno));
 	}
 	unlink(tmp.p);
-	if (rc == 0 && mb_lake_fsync_dir(l->logdir) == -1)
+	if (rc == 0 && mb_fsync_dir(l->logdir) == -1)
 		rc = -1;
 	mb_buf_free(&tmp);
 	mb_buf_free(&path);
@@ -782,7 +741,7 @@ mb_lake_checkpoint_write(mb_lake *l, const mb_lake_snap *s)
 			rc = mb_seterr("%s: %s", path.p, strerror(errno));
 		unlink(tmp.p);
 		if (rc == 0)
-			rc = mb_lake_fsync_dir(l->logdir);
+			rc = mb_fsync_dir(l->logdir);
 	}
 	mb_buf_free(&b);
 	mb_buf_free(&tmp);
@@ -926,9 +885,9 @@ mb_lake_pcol_parse(const char *spec, char **name, char **field, int *xf)
 			return mb_seterr("partition column '%.*s': only "
 			    "letters, digits, '_', '.' and '-' may be used",
 			    (int)n, spec);
-	*name = xstrndup(spec, n);
+	*name = mb_xstrndup(spec, n);
 	if (eq == NULL) {
-		*field = xstrndup(spec, n);
+		*field = mb_xstrndup(spec, n);
 		return 0;
 	}
 	fl = strlen(eq + 1);
@@ -946,7 +905,7 @@ mb_lake_pcol_parse(const char *spec, char **name, char **field, int *xf)
 		*name = NULL;
 		return mb_seterr("partition column '%s': no field", spec);
 	}
-	*field = xstrndup(eq + 1, fl);
+	*field = mb_xstrndup(eq + 1, fl);
 	return 0;
 }
 

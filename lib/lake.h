@@ -139,8 +139,6 @@ int mb_lake_pcols_split(const char *pcols, mb_buf *out);
  * returns 1, or 0 when it is null or absent. */
 int mb_lake_pvals_get(const char *pvals, const char *key, mb_buf *out);
 
-/* fsync of a folder. */
-int mb_lake_fsync_dir(const char *dir);
 
 /* ---- reading part files (lake_read.c) ---------------------------------- */
 

@@ -439,23 +439,6 @@ slot_get(mb_lake_writer *w, const char *key, size_t klen, const char *pdir,
 	return w->nslots - 1;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t k;
-
-	while (n > 0) {
-		if ((k = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static const char *
 full(mb_lake_writer *w, const char *rel)
 {
@@ -497,7 +480,7 @@ flush_part(mb_lake_writer *w, struct part *pt)
 	    pt->pend.len);
 	if (ZSTD_isError(n))
 		return mb_seterr("%s: zstd: %s", pt->rel, ZSTD_getErrorName(n));
-	if (write_all(pt->fd, w->zout.p, n) == -1)
+	if (mb_write_all(pt->fd, w->zout.p, n) == -1)
 		return mb_seterr("%s: %s", full(w, pt->rel), strerror(errno));
 	XXH3_64bits_update(pt->xs, w->zout.p, n);
 	pt->cbytes += n;
@@ -752,11 +735,11 @@ sync_dirs(mb_lake_writer *w)
 	const char *p;
 
 	for (i = 0; i < w->nslots; i++)
-		if (mb_lake_fsync_dir(full(w, w->slots[i].pdir)) == -1)
+		if (mb_fsync_dir(full(w, w->slots[i].pdir)) == -1)
 			return -1;
 	for (p = w->newdirs.p; p != NULL && p < w->newdirs.p + w->newdirs.len;
 	    p += strlen(p) + 1)
-		if (mb_lake_fsync_dir(p) == -1)
+		if (mb_fsync_dir(p) == -1)
 			return -1;
 	return 0;
 }

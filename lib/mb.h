@@ -81,6 +81,7 @@ void *mb_xmalloc(size_t n);
 void *mb_xcalloc(size_t n, size_t m);
 void *mb_xrealloc(void *p, size_t n);
 char *mb_xstrdup(const char *s);
+char *mb_xstrndup(const char *p, size_t n);	/* n bytes and a NUL */
 
 /* ---- line input (lineio.c) --------------------------------------------- */
 
@@ -350,6 +351,12 @@ int mb_csv_next(mb_csv *c, mb_csv_row *row);
 /* Writes data to path atomically: a temp file beside it, fsync, rename,
  * fsync of the folder.  0 or -1. */
 int mb_file_replace(const char *path, const void *p, size_t n);
+/* write(2) until all n bytes are out, again after EINTR; 0, or -1 with
+ * errno. */
+int mb_write_all(int fd, const void *p, size_t n);
+/* fsync(2) of a folder, so that a rename or create in it is durable; 0,
+ * or -1 with mb_errmsg(). */
+int mb_fsync_dir(const char *dir);
 /* Reads a whole (small) file into b; 0 or -1. */
 int mb_file_read(const char *path, mb_buf *b);
 /* Lists a directory tree's regular files in name order, skipping names

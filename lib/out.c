@@ -25,27 +25,17 @@ mb_out_on_error(void (*fn)(int err))
 static void
 write_all(const char *p, size_t n)
 {
-	ssize_t w;
-
-	while (n > 0 && !outdead) {
-		w = write(STDOUT_FILENO, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (onerror) {
-				outdead = 1;
-				onerror(errno);
-				return;
-			}
-			if (errno == EPIPE)
-				_exit(MB_EXIT_OK);
-			outdead = 1;
-			mb_err("write error on standard output: %s", strerror(errno));
-			_exit(MB_EXIT_FAIL);
-		}
-		p += w;
-		n -= (size_t)w;
+	if (outdead || mb_write_all(STDOUT_FILENO, p, n) == 0)
+		return;
+	outdead = 1;
+	if (onerror) {
+		onerror(errno);
+		return;
 	}
+	if (errno == EPIPE)
+		_exit(MB_EXIT_OK);
+	mb_err("write error on standard output: %s", strerror(errno));
+	_exit(MB_EXIT_FAIL);
 }
 
 void
