@@ -370,13 +370,22 @@ verify: version 0, 5 files, 8 records: 0 problems, 1 orphan"
 }
 
 @test "a read-only dataset: status 1, the snapshot intact" {
-	[ "$(id -u)" != 0 ] || skip "root ignores permissions"
-	mb-write "$D" <"$IN"
-	chmod a-w "$D" "$D/_mb_log"
-	run mb-write "$D" <"$IN"
-	chmod u+w "$D" "$D/_mb_log"
+	# a dataset of its own that another user can enter
+	d=$(mktemp -d /tmp/mb-rodir.XXXXXX)
+	mb-write "$d/ds" <"$IN"
+	chmod 755 "$d" "$d/ds" "$d/ds/_mb_log"
+	chmod a-w "$d/ds" "$d/ds/_mb_log"
+	as=""
+	if [ "$(id -u)" = 0 ]; then
+		# root ignores permissions: write as nobody instead
+		command -v setpriv > /dev/null || skip "root, and no setpriv"
+		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	fi
+	run bash -c "$as $(command -v mb-write) $d/ds < $IN"
+	chmod u+w "$d/ds" "$d/ds/_mb_log"
 	assert_failure 1
-	assert_output "mb-write: $D/part-00000000000000000001-0001.ndjson.zst: Permission denied"
-	run records "$D"
+	assert_output "mb-write: $d/ds/part-00000000000000000001-0001.ndjson.zst: Permission denied"
+	run records "$d/ds"
 	assert_output 8
+	rm -rf "$d"
 }
