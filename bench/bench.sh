@@ -35,7 +35,19 @@ ratio() {	# ratio NAME SECS_PEER SECS_MB
 		printf "  %-34s %7.1fx\n", n, p / m }'
 }
 
+# DuckDB: the CLI when installed, else its npm package when it was put in
+# MB_DUCKDB_DIR (npm install --prefix ~/.cache/mb-bench-duckdb @duckdb/node-api).
+if [ -z "${DUCKDB:-}" ]; then
+	if command -v duckdb > /dev/null; then
+		DUCKDB=$(command -v duckdb)
+	elif command -v node > /dev/null && [ -d "${MB_DUCKDB_DIR:-$HOME/.cache/mb-bench-duckdb}/node_modules/@duckdb/node-api" ]; then
+		DUCKDB="$PWD/bench/duckdb-node"
+	fi
+fi
+export DUCKDB="${DUCKDB:-}"
+
 echo "mb bench: $N orders, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "peers: jq $(jq --version 2>/dev/null | tr -d jq-), mlr $(mlr --version 2>/dev/null | sed 's/mlr //'), zstd $(zstd -V 2>/dev/null | sed 's/.*v\([0-9.]*\).*/\1/'), duckdb ${DUCKDB:+yes}${DUCKDB:-not installed}"
 echo
 echo "mb-gen"
 run "mb-gen -n $N (ndjson)" 0 "$N" "mb-gen -n $N > $ND"
@@ -51,21 +63,34 @@ run "cat" "$NDB" "$N" "cat $ND"
 run "jq -c ." "$NDB" "$N" "jq -c . $ND"
 t_jq=$secs
 if command -v mlr > /dev/null; then
-	run "mlr --ijson --ojson cat" "$NDB" "$N" "mlr --ijson --ojsonl cat $ND"
+	run "mlr --ijson --ojsonl cat" "$NDB" "$N" "mlr --ijson --ojsonl cat $ND"
 	t_mlr=$secs
 else
 	t_mlr=0
 	echo "  mlr: not installed"
 fi
+if [ -n "$DUCKDB" ]; then
+	# the same work: every record parsed, written back as NDJSON with a
+	# source column (DuckDB uses both cores; mb-ingest one)
+	run "duckdb read_json -> NDJSON" "$NDB" "$N" "$DUCKDB -c \"COPY (SELECT *, '$ND' AS _source FROM read_json('$ND', format='newline_delimited')) TO '/dev/stdout' (FORMAT json)\""
+	t_duck=$secs
+else
+	t_duck=0
+fi
 ratio "mb-ingest vs jq -c ." "$t_jq" "$t_mb"
 ratio "mb-ingest vs mlr cat" "$t_mlr" "$t_mb"
+ratio "mb-ingest vs duckdb" "$t_duck" "$t_mb"
 echo
 echo "mb-ingest (CSV, typed, all four lineage fields)"
 run "mb-ingest orders.csv" "$CSVB" "$N" "mb-ingest $CSV"
 t_mb=$secs
 if command -v mlr > /dev/null; then
-	run "mlr --icsv --ojson cat" "$CSVB" "$N" "mlr --icsv --ojsonl cat $CSV"
+	run "mlr --icsv --ojsonl cat" "$CSVB" "$N" "mlr --icsv --ojsonl cat $CSV"
 	ratio "mb-ingest vs mlr --icsv cat" "$secs" "$t_mb"
+fi
+if [ -n "$DUCKDB" ]; then
+	run "duckdb read_csv -> NDJSON" "$CSVB" "$N" "$DUCKDB -c \"COPY (SELECT * FROM read_csv('$CSV')) TO '/dev/stdout' (FORMAT json)\""
+	ratio "mb-ingest vs duckdb (CSV)" "$secs" "$t_mb"
 fi
 echo
 echo "mb-ingest, zstd input"
