@@ -22,19 +22,23 @@ mb_hash_file(const char *path, uint64_t limit, uint64_t *hash, uint64_t *size)
 	char *buf = mb_xmalloc(1 << 20);
 	uint64_t total = 0;
 	ssize_t k;
-	int fd, rc = 0;
+	int fd, rc = 0, e = 0;
 
 	if (st == NULL)
 		abort();
 	XXH3_64bits_reset(st);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		rc = mb_seterr("%s: %s", path, strerror(errno));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		e = errno;
+		rc = mb_seterr("%s", strerror(e));
+	}
 	while (rc == 0 && total < limit) {
 		k = read(fd, buf, limit - total < (1 << 20) ? (size_t)(limit - total) : (1 << 20));
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0)
-			rc = mb_seterr("%s: read: %s", path, strerror(errno));
+		if (k < 0) {
+			e = errno;
+			rc = mb_seterr("read: %s", strerror(e));
+		}
 		if (k <= 0)
 			break;
 		XXH3_64bits_update(st, buf, (size_t)k);
@@ -47,5 +51,6 @@ mb_hash_file(const char *path, uint64_t limit, uint64_t *hash, uint64_t *size)
 		*size = total;
 	XXH3_freeState(st);
 	free(buf);
+	errno = e;
 	return rc;
 }
