@@ -38,7 +38,7 @@ ratio() {
 
 echo "silver: $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB, $recs records"
 run mb-validate "$bin/mb-validate" --schema "$schema" --unique order_id \
-    --check "$check" "$data"
+    --check "$check" --quarantine "$tmp/quarantine.ndjson" "$data"
 t_val=$secs
 run mb-enrich "$bin/mb-enrich" --date-parts order_ts:order \
     --set 'is_high_value_order = amount > 500' --set 'net = amount - amount * 0.2' \

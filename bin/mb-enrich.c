@@ -168,6 +168,15 @@ hmac(const void *p, size_t n, unsigned char out[32])
 
 /* ---- state ---------------------------------------------------------------- */
 
+/* A name a step gives a field: its text, and the text that appends it to
+ * a record as a new member, made once. */
+typedef struct nm {
+	char *s;
+	size_t n;
+	char *key;		/* ,"s": */
+	size_t kn;
+} nm;
+
 typedef struct join {
 	const char *path;
 	char *key, *dimkey;	/* --on KEY[=DIMKEY] */
@@ -176,8 +185,9 @@ typedef struct join {
 	int inner, first;
 	/* loaded */
 	char **fields;		/* dimension field names */
-	char **outnames;	/* prefix + name */
+	nm *outnames;		/* prefix + name */
 	int nfields;
+	int hint;		/* mb_rec_findh() hint of the key */
 	mb_htab *rows;		/* key text -> uint32 row */
 	size_t *voff;		/* per row and field: value in vals */
 	uint32_t *vlen;
@@ -186,21 +196,29 @@ typedef struct join {
 } join;
 
 typedef struct setx {
-	char *name;
+	nm name;
 	char *src;
 	mb_expr *e;
 } setx;
 
 typedef struct dpart {
 	char *field;
-	char *names[6];
+	size_t flen;
+	int hint;
+	nm names[6];
+	/* the parts of the last day seen, for times "YYYY-MM-DDThh:mm:ssZ"
+	 * of the same day */
+	int cached;
+	char cday[10];
+	mb_buf cjson;		/* year, month, day, dayofweek, date */
+	size_t cend[5];
 } dpart;
 
-/* A change to the record: set name to the JSON at off/len in D.dv, or
- * delete it (len -1). */
+/* A change to the record: set a field to the JSON at off/len in D.dv, or
+ * delete it. */
 typedef struct op {
-	const char *name;	/* NULL: the name is at noff in D.names */
-	size_t noff;
+	const nm *nm;		/* NULL: the name is at noff in D.names */
+	size_t noff, nlen;
 	size_t off, len;
 	int del;
 } op;
@@ -217,6 +235,12 @@ static struct {
 	int ndps;
 	char **mask, **redact, **keep, **drop, **ren_from, **ren_to;
 	int nmask, nredact, nkeep, ndrop, nren;
+	nm *maskn, *redactn, *dropn, *ren_fromn, *ren_ton;
+	/* every name a step can add, when they are all different and no step
+	 * deletes: a bloom filter of them, for append_only() */
+	int fixed;
+	uint64_t bloom[4];
+	int keyed;		/* each change's prefix is in D.dv */
 	int flatten, strict, haskey, checked;
 	const char *keyfile, *unmatched;
 	int ufd;
@@ -235,7 +259,7 @@ static struct {
 static const char *
 opname(const op *o)
 {
-	return o->name != NULL ? o->name : D.names.p + o->noff;
+	return o->nm != NULL ? o->nm->s : D.names.p + o->noff;
 }
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -347,8 +371,46 @@ in_list(char **list, int n, const char *s, size_t len)
 
 /* ---- derived values ------------------------------------------------------------ */
 
+static void
+nm_init(nm *m, const char *s, size_t n)
+{
+	mb_buf b = { 0 };
+
+	m->s = xstrndup(s, n);
+	m->n = n;
+	mb_buf_addc(&b, ',');
+	mb_buf_json_str(&b, s, n);
+	mb_buf_addc(&b, ':');
+	m->key = b.p;
+	m->kn = b.len;
+}
+
+static nm *
+nm_list(char **list, int n)
+{
+	nm *m = mb_xcalloc((size_t)n + 1, sizeof(nm));
+	int i;
+
+	for (i = 0; i < n; i++)
+		nm_init(&m[i], list[i], strlen(list[i]));
+	return m;
+}
+
+static void
+nm_free(nm *m, int n)
+{
+	int i;
+
+	for (i = 0; i < n && m != NULL; i++) {
+		free(m[i].s);
+		free(m[i].key);
+	}
+	free(m);
+}
+
+/* A new change; name NULL: a name the caller puts at noff in D.names. */
 static op *
-newop(const char *name)
+newop(const nm *name)
 {
 	op *o;
 
@@ -357,16 +419,37 @@ newop(const char *name)
 		D.ops = mb_xrealloc(D.ops, (size_t)D.capops * sizeof(op));
 	}
 	o = &D.ops[D.nops++];
-	o->name = name;
+	o->nm = name;
 	o->noff = 0;
 	o->del = 0;
+	/* the value follows its member prefix in D.dv: when every change
+	 * appends, D.dv is what the line needs after its last field */
+	if (name != NULL) {
+		o->nlen = name->n;
+		mb_buf_add(&D.dv, name->key, name->kn);
+	} else {
+		o->nlen = 0;
+		D.keyed = 0;
+	}
 	o->off = D.dv.len;
 	o->len = 0;
 	return o;
 }
 
+/* A change named by the bytes added to D.names from noff on. */
+static op *
+newop_names(size_t noff)
+{
+	op *o = newop(NULL);
+
+	o->noff = noff;
+	o->nlen = D.names.len - noff;
+	mb_buf_addc(&D.names, '\0');
+	return o;
+}
+
 static void
-set_json(const char *name, const char *json, size_t n)
+set_json(const nm *name, const char *json, size_t n)
 {
 	op *o = newop(name);
 
@@ -375,7 +458,7 @@ set_json(const char *name, const char *json, size_t n)
 }
 
 static void
-set_val(const char *name, const mb_val *v)
+set_val(const nm *name, const mb_val *v)
 {
 	op *o = newop(name);
 
@@ -384,28 +467,41 @@ set_val(const char *name, const mb_val *v)
 }
 
 static void
-del_field(const char *name)
+del_field(const nm *name)
 {
 	newop(name)->del = 1;
 }
 
-/* The current JSON of a field: a derived value, or the record's; 0 when
- * missing. */
-static int
-current(const mb_rec *r, const char *name, size_t n, mb_span *sp)
+/* The last change to field name, or NULL. */
+static const op *
+changed(const char *name, size_t n)
 {
-	int i, v;
+	int i;
 
 	for (i = D.nops - 1; i >= 0; i--)
-		if (strlen(opname(&D.ops[i])) == n &&
-		    memcmp(opname(&D.ops[i]), name, n) == 0) {
-			if (D.ops[i].del)
-				return 0;
-			sp->p = D.dv.p + D.ops[i].off;
-			sp->len = D.ops[i].len;
-			return 1;
-		}
-	if ((v = mb_rec_findn(r, name, n)) < 0)
+		if (D.ops[i].nlen == n &&
+		    memcmp(opname(&D.ops[i]), name, n) == 0)
+			return &D.ops[i];
+	return NULL;
+}
+
+/* The current JSON of a field: a derived value, or the record's; 0 when
+ * missing.  hint: for mb_rec_findh(), or NULL. */
+static int
+current(const mb_rec *r, const char *name, size_t n, int *hint, mb_span *sp)
+{
+	const op *o;
+	int v;
+
+	if ((o = changed(name, n)) != NULL) {
+		if (o->del)
+			return 0;
+		sp->p = D.dv.p + o->off;
+		sp->len = o->len;
+		return 1;
+	}
+	v = hint ? mb_rec_findh(r, name, n, hint) : mb_rec_findn(r, name, n);
+	if (v < 0)
 		return 0;
 	*sp = mb_rec_raw(r, v);
 	return 1;
@@ -418,7 +514,7 @@ lookup(void *ctx, const char *name, size_t n, mb_span *json)
 
 	(void)ctx;
 	for (i = D.nops - 1; i >= 0; i--)
-		if (strlen(opname(&D.ops[i])) == n &&
+		if (D.ops[i].nlen == n &&
 		    memcmp(opname(&D.ops[i]), name, n) == 0) {
 			if (D.ops[i].del) {
 				json->p = "null";
@@ -490,13 +586,12 @@ dim_row(join *j, mb_rec *r, const char *json, size_t n, uint64_t lineno)
 				j->fields[j->nfields++] = xstrndup(D.tmp.p,
 				    D.tmp.len);
 			}
-		j->outnames = mb_xcalloc((size_t)j->nfields + 1, sizeof(char *));
+		j->outnames = mb_xcalloc((size_t)j->nfields + 1, sizeof(nm));
 		for (i = 0; i < j->nfields; i++) {
-			size_t pl = j->prefix ? strlen(j->prefix) : 0;
-			size_t fl = strlen(j->fields[i]);
-			j->outnames[i] = mb_xmalloc(pl + fl + 1);
-			memcpy(j->outnames[i], j->prefix ? j->prefix : "", pl);
-			memcpy(j->outnames[i] + pl, j->fields[i], fl + 1);
+			mb_buf_reset(&D.tmp);
+			mb_buf_adds(&D.tmp, j->prefix ? j->prefix : "");
+			mb_buf_adds(&D.tmp, j->fields[i]);
+			nm_init(&j->outnames[i], D.tmp.p, D.tmp.len);
 		}
 	}
 	v = mb_rec_find(r, j->dimkey);
@@ -612,23 +707,96 @@ do_joins(const mb_rec *r)
 	for (i = 0; i < D.njoins; i++) {
 		join *j = &D.joins[i];
 		row = NULL;
-		if (current(r, j->key, strlen(j->key), &sp) &&
-		    key_text(sp.p, sp.len, &D.tmp))
-			row = mb_htab_get(j->rows, D.tmp.p, D.tmp.len);
+		if (current(r, j->key, strlen(j->key), &j->hint, &sp)) {
+			if (sp.len > 1 && sp.p[0] == '"' &&
+			    memchr(sp.p + 1, '\\', sp.len - 2) == NULL)
+				/* a string without escapes: its own key */
+				row = mb_htab_get(j->rows, sp.p + 1,
+				    sp.len - 2);
+			else if (key_text(sp.p, sp.len, &D.tmp))
+				row = mb_htab_get(j->rows, D.tmp.p, D.tmp.len);
+		}
 		if (row == NULL) {
 			if (j->inner)
 				return 1;
 			for (k = 0; k < j->nfields; k++)
-				set_json(j->outnames[k], "null", 4);
+				set_json(&j->outnames[k], "null", 4);
 			continue;
 		}
 		for (k = 0; k < j->nfields; k++) {
 			size_t at = (size_t)*row * (size_t)j->nfields + (size_t)k;
-			set_json(j->outnames[k], j->vals.p + j->voff[at],
+			set_json(&j->outnames[k], j->vals.p + j->voff[at],
 			    j->vlen[at]);
 		}
 	}
 	return 0;
+}
+
+/* A UTC time written "YYYY-MM-DDThh:mm:ssZ" (with its quotes); its hour,
+ * or -1. */
+static int
+plain_time(mb_span sp)
+{
+	const char *p = sp.p + 1;
+	int h, m, sec;
+
+	if (sp.len != 22 || sp.p[0] != '"' || p[10] != 'T' || p[13] != ':' ||
+	    p[16] != ':' || p[19] != 'Z' || p[20] != '"')
+		return -1;
+	h = (p[11] - '0') * 10 + (p[12] - '0');
+	m = (p[14] - '0') * 10 + (p[15] - '0');
+	sec = (p[17] - '0') * 10 + (p[18] - '0');
+	if ((unsigned)(p[11] - '0') > 9 || (unsigned)(p[12] - '0') > 9 ||
+	    (unsigned)(p[14] - '0') > 5 || (unsigned)(p[15] - '0') > 9 ||
+	    (unsigned)(p[17] - '0') > 5 || (unsigned)(p[18] - '0') > 9 ||
+	    h > 23 || m > 59 || sec > 59)
+		return -1;
+	return h;
+}
+
+/* After the parts of a plain time on day (its first 10 bytes) were made,
+ * ops[0..5], keeps those that the other times of that day share. */
+static void
+remember_day(dpart *d, const char *day, const op *ops)
+{
+	int k;
+
+	mb_buf_reset(&d->cjson);
+	for (k = 0; k < 5; k++) {
+		const op *o = &ops[k < 4 ? k : 5];
+		mb_buf_add(&d->cjson, D.dv.p + o->off, o->len);
+		d->cend[k] = d->cjson.len;
+	}
+	memcpy(d->cday, day, 10);
+	d->cached = 1;
+}
+
+/* The parts of a plain time on the day remembered, made without parsing
+ * it again; 0 when it is not one. */
+static int
+same_day(dpart *d, mb_span sp)
+{
+	int h, k;
+	size_t at = 0;
+	op *o;
+
+	if (!d->cached || sp.len != 22 || memcmp(d->cday, sp.p + 1, 10) != 0 ||
+	    (h = plain_time(sp)) < 0)
+		return 0;
+	for (k = 0; k < 6; k++) {
+		o = newop(&d->names[k]);
+		if (k == 4) {
+			if (h >= 10)
+				mb_buf_addc(&D.dv, (char)('0' + h / 10));
+			mb_buf_addc(&D.dv, (char)('0' + h % 10));
+		} else {
+			int c = k < 4 ? k : 4;
+			mb_buf_add(&D.dv, d->cjson.p + at, d->cend[c] - at);
+			at = d->cend[c];
+		}
+		o->len = D.dv.len - o->off;
+	}
+	return 1;
 }
 
 static void
@@ -642,8 +810,14 @@ do_dateparts(const mb_rec *r)
 
 	for (i = 0; i < D.ndps; i++) {
 		dpart *d = &D.dps[i];
-		int ok = 0;
-		if (current(r, d->field, strlen(d->field), &sp)) {
+		int ok = 0, plain = 0;
+		char day[10];
+		if (current(r, d->field, d->flen, &d->hint, &sp)) {
+			if (same_day(d, sp))
+				continue;
+			/* sp may be in D.dv, which the parts below move */
+			if ((plain = plain_time(sp) >= 0))
+				memcpy(day, sp.p + 1, 10);
 			mb_buf_reset(&D.tmp);
 			mb_val_from_json(sp.p, sp.len, &D.tmp, &v);
 			if (v.t == MB_V_STR)
@@ -662,23 +836,25 @@ do_dateparts(const mb_rec *r)
 		}
 		if (ok != 1) {
 			for (k = 0; k < 6; k++)
-				set_json(d->names[k], "null", 4);
+				set_json(&d->names[k], "null", 4);
 			continue;
 		}
 		mb_time_split(ms, &tm);
 		int parts[5] = { tm.year, tm.month, tm.day, tm.wday, tm.hour };
 		for (k = 0; k < 5; k++) {
-			op *o = newop(d->names[k]);
+			op *o = newop(&d->names[k]);
 			mb_buf_addi(&D.dv, parts[k]);
 			o->len = D.dv.len - o->off;
 		}
 		{
-			op *o = newop(d->names[5]);
+			op *o = newop(&d->names[5]);
 			mb_buf_addc(&D.dv, '"');
 			mb_time_fmt_date(&D.dv, ms);
 			mb_buf_addc(&D.dv, '"');
 			o->len = D.dv.len - o->off;
 		}
+		if (plain)
+			remember_day(d, day, &D.ops[D.nops - 6]);
 	}
 }
 
@@ -691,10 +867,11 @@ do_sets(const mb_rec *r)
 	for (i = 0; i < D.nsets; i++) {
 		if (mb_expr_eval(D.sets[i].e, r, &v) < 0) {
 			char what[300];
-			snprintf(what, sizeof(what), "--set \"%s\"", D.sets[i].name);
+			snprintf(what, sizeof(what), "--set \"%s\"",
+			    D.sets[i].name.s);
 			rt_error(what, mb_errmsg());
 		}
-		set_val(D.sets[i].name, &v);
+		set_val(&D.sets[i].name, &v);
 	}
 }
 
@@ -708,7 +885,7 @@ do_mask(const mb_rec *r)
 	char out[34];
 
 	for (i = 0; i < D.nmask; i++) {
-		if (!current(r, D.mask[i], strlen(D.mask[i]), &sp) ||
+		if (!current(r, D.mask[i], D.maskn[i].n, NULL, &sp) ||
 		    (sp.len == 4 && memcmp(sp.p, "null", 4) == 0))
 			continue;
 		mb_buf_reset(&D.tmp);
@@ -723,13 +900,13 @@ do_mask(const mb_rec *r)
 			out[2 + 2 * k] = hex[mac[k] & 15];
 		}
 		out[33] = '"';
-		set_json(D.mask[i], out, 34);
+		set_json(&D.maskn[i], out, 34);
 	}
 	for (i = 0; i < D.nredact; i++) {
-		if (!current(r, D.redact[i], strlen(D.redact[i]), &sp) ||
+		if (!current(r, D.redact[i], D.redactn[i].n, NULL, &sp) ||
 		    (sp.len == 4 && memcmp(sp.p, "null", 4) == 0))
 			continue;
-		set_json(D.redact[i], "\"[REDACTED]\"", 12);
+		set_json(&D.redactn[i], "\"[REDACTED]\"", 12);
 	}
 }
 
@@ -742,7 +919,7 @@ flatten_obj(const mb_rec *r, int v, char *path, size_t plen)
 	for (i = 0; i < n; i++) {
 		mb_span k, sp;
 		int cv = mb_rec_child(r, v, i, &k);
-		size_t len = plen;
+		size_t len = plen, at;
 		op *o;
 
 		mb_buf_reset(&D.tmp);
@@ -757,10 +934,9 @@ flatten_obj(const mb_rec *r, int v, char *path, size_t plen)
 			continue;
 		}
 		sp = mb_rec_raw(r, cv);
-		o = newop(NULL);
-		o->noff = D.names.len;
+		at = D.names.len;
 		mb_buf_add(&D.names, path, len);
-		mb_buf_addc(&D.names, '\0');
+		o = newop_names(at);
 		mb_buf_add(&D.dv, sp.p, sp.len);
 		o->len = sp.len;
 	}
@@ -775,7 +951,7 @@ do_flatten(const mb_rec *r)
 	for (i = 0; i < n; i++) {
 		int v = mb_rec_field(r, i);
 		mb_span k = mb_rec_key(r, i);
-		op *o;
+		size_t at;
 
 		if (mb_rec_type(r, v) != MB_T_OBJ || mb_rec_len(r, v) == 0)
 			continue;
@@ -784,11 +960,9 @@ do_flatten(const mb_rec *r)
 		if (D.tmp.len >= sizeof(path))
 			continue;
 		memcpy(path, D.tmp.p, D.tmp.len);
-		o = newop(NULL);
-		o->noff = D.names.len;
-		o->del = 1;
+		at = D.names.len;
 		mb_buf_add(&D.names, D.tmp.p, D.tmp.len);
-		mb_buf_addc(&D.names, '\0');
+		newop_names(at)->del = 1;
 		flatten_obj(r, v, path, D.tmp.len);
 	}
 }
@@ -800,39 +974,38 @@ do_project(const mb_rec *r)
 	mb_span sp;
 
 	for (i = 0; i < D.nren; i++)
-		if (current(r, D.ren_from[i], strlen(D.ren_from[i]), &sp)) {
+		if (current(r, D.ren_from[i], D.ren_fromn[i].n, NULL, &sp)) {
 			/* the value may sit in dv, which set_json grows */
 			size_t at = D.tmp.len = 0;
 			mb_buf_add(&D.tmp, sp.p, sp.len);
-			set_json(D.ren_to[i], D.tmp.p + at, D.tmp.len - at);
-			del_field(D.ren_from[i]);
+			set_json(&D.ren_ton[i], D.tmp.p + at, D.tmp.len - at);
+			del_field(&D.ren_fromn[i]);
 		}
 	for (i = 0; i < D.ndrop; i++)
-		del_field(D.drop[i]);
+		del_field(&D.dropn[i]);
 	if (D.nkeep == 0)
 		return;
 	n = mb_rec_nfields(r);
 	for (i = 0; i < n; i++) {
 		mb_span k = mb_rec_key(r, i);
-		op *o;
+		size_t at;
 		mb_buf_reset(&D.tmp);
 		mb_json_unescape(k.p, k.len, &D.tmp);
 		if (in_list(D.keep, D.nkeep, D.tmp.p, D.tmp.len))
 			continue;
-		o = newop(NULL);
-		o->noff = D.names.len;
-		o->del = 1;
+		at = D.names.len;
 		mb_buf_add(&D.names, D.tmp.p, D.tmp.len);
-		mb_buf_addc(&D.names, '\0');
+		newop_names(at)->del = 1;
 	}
 	n = D.nops;
 	for (i = 0; i < n; i++) {
 		const char *name = opname(&D.ops[i]);
 		if (!D.ops[i].del && !in_list(D.keep, D.nkeep, name,
-		    strlen(name))) {
-			size_t noff = D.ops[i].noff;
-			op *o = newop(D.ops[i].name);	/* may move D.ops */
-			o->noff = noff;
+		    D.ops[i].nlen)) {
+			op c = D.ops[i];
+			op *o = newop(c.nm);	/* may move D.ops */
+			o->noff = c.noff;
+			o->nlen = c.nlen;
 			o->del = 1;
 		}
 	}
@@ -875,7 +1048,7 @@ check_fields(const mb_rec *r)
 			    "in the first record)", D.joins[i].key,
 			    D.joins[i].key);
 		for (k = 0; k < D.joins[i].nfields; k++)
-			MADE(D.joins[i].outnames[k]);
+			MADE(D.joins[i].outnames[k].s);
 	}
 	for (i = 0; i < D.ndps; i++) {
 		if (!KNOWN(D.dps[i].field, strlen(D.dps[i].field)))
@@ -883,7 +1056,7 @@ check_fields(const mb_rec *r)
 			    "\"%s\" (not in the first record)", D.dps[i].field,
 			    D.dps[i].field);
 		for (k = 0; k < 6; k++)
-			MADE(D.dps[i].names[k]);
+			MADE(D.dps[i].names[k].s);
 	}
 	for (i = 0; i < D.nsets; i++) {
 		f = mb_expr_fields(D.sets[i].e, &n);
@@ -891,8 +1064,8 @@ check_fields(const mb_rec *r)
 			if (!KNOWN(f + at, strlen(f + at)))
 				mb_die(MB_EXIT_USAGE, "--set \"%s = %s\": unknown "
 				    "field \"%s\" (not in the first record)",
-				    D.sets[i].name, D.sets[i].src, f + at);
-		MADE(D.sets[i].name);
+				    D.sets[i].name.s, D.sets[i].src, f + at);
+		MADE(D.sets[i].name.s);
 	}
 #undef MADE
 #undef KNOWN
@@ -915,20 +1088,77 @@ uwrite(const char *p, size_t n)
 	}
 }
 
-/*
- * The common case, every change a new field: the line goes out as it came
- * with the fields added before its closing brace.  1 when done; 0 when a
- * change deletes or replaces a field (mb_rec_write does those).
- */
+/* A cheap sieve for field names: bit bloom_bit() of D.bloom is set for
+ * every name a step can add. */
+static unsigned
+bloom_bit(const char *p, size_t n)
+{
+	return n ? (unsigned)(n * 7 + (unsigned char)p[0] * 3 +
+	    (unsigned char)p[n - 1]) & 255 : 0;
+}
+
+static void
+bloom_add(const nm *m, int *distinct)
+{
+	unsigned b = bloom_bit(m->s, m->n);
+	size_t at;
+
+	for (at = 0; at < D.names.len; at += strlen(D.names.p + at) + 1)
+		if (strlen(D.names.p + at) == m->n &&
+		    memcmp(D.names.p + at, m->s, m->n) == 0)
+			*distinct = 0;
+	mb_buf_add(&D.names, m->s, m->n);
+	mb_buf_addc(&D.names, '\0');
+	D.bloom[b >> 6] |= (uint64_t)1 << (b & 63);
+}
+
+/* Once the tables are loaded: can append_only() trust that the names the
+ * steps add are all different and that no step deletes a field? */
+static void
+plan(void)
+{
+	int i, k, distinct = 1;
+
+	mb_buf_reset(&D.names);
+	for (i = 0; i < D.njoins; i++)
+		for (k = 0; k < D.joins[i].nfields; k++)
+			bloom_add(&D.joins[i].outnames[k], &distinct);
+	for (i = 0; i < D.ndps; i++)
+		for (k = 0; k < 6; k++)
+			bloom_add(&D.dps[i].names[k], &distinct);
+	for (i = 0; i < D.nsets; i++)
+		bloom_add(&D.sets[i].name, &distinct);
+	for (i = 0; i < D.nmask; i++)
+		bloom_add(&D.maskn[i], &distinct);
+	for (i = 0; i < D.nredact; i++)
+		bloom_add(&D.redactn[i], &distinct);
+	D.fixed = distinct && !D.flatten && D.nkeep == 0 && D.ndrop == 0 &&
+	    D.nren == 0;
+	mb_buf_reset(&D.names);
+}
+
+/* Does every change add a field the record does not have, each a
+ * different one?  (A key with escapes may spell a name: no.) */
 static int
-append_only(const mb_rec *r, const mb_line *ln)
+new_fields_only(const mb_rec *r, const mb_line *ln)
 {
 	int i, k, n = mb_rec_nfields(r);
-	size_t end = ln->len;
 
+	if (D.fixed && memchr(ln->p, '\\', ln->len) == NULL) {
+		/* names are different and no step deletes; only the keys
+		 * that pass the sieve are compared */
+		for (k = 0; k < n; k++) {
+			mb_span key = mb_rec_key(r, k);
+			unsigned b = bloom_bit(key.p, key.len);
+			if (((D.bloom[b >> 6] >> (b & 63)) & 1) &&
+			    changed(key.p, key.len) != NULL)
+				return 0;
+		}
+		return 1;
+	}
 	for (i = 0; i < D.nops; i++) {
 		const char *name = opname(&D.ops[i]);
-		size_t nl = strlen(name);
+		size_t nl = D.ops[i].nlen;
 		if (D.ops[i].del)
 			return 0;
 		for (k = 0; k < n; k++) {
@@ -938,22 +1168,51 @@ append_only(const mb_rec *r, const mb_line *ln)
 				return 0;
 		}
 		for (k = 0; k < i; k++)
-			if (strcmp(opname(&D.ops[k]), name) == 0)
+			if (D.ops[k].nlen == nl &&
+			    memcmp(opname(&D.ops[k]), name, nl) == 0)
 				return 0;
 	}
+	return 1;
+}
+
+/*
+ * The common case, every change a new field: the line goes out as it came
+ * with the fields added before its closing brace.  1 when done; 0 when a
+ * change deletes or replaces a field (mb_rec_write does those).
+ */
+static int
+append_only(const mb_rec *r, const mb_line *ln)
+{
+	int i, n = mb_rec_nfields(r);
+	size_t end = ln->len;
+
+	if (!new_fields_only(r, ln))
+		return 0;
 	while (end > 0 && ln->p[end - 1] != '}')
 		end--;
 	if (end == 0)
 		return 0;
+	mb_out(ln->p, end - 1);
+	if (D.keyed) {
+		/* ,"a":1,"b":2 */
+		mb_out(D.dv.p + (n == 0), D.dv.len - (n == 0));
+		mb_out("}\n", 2);
+		return 1;
+	}
 	mb_buf_reset(&D.out);
-	mb_buf_add(&D.out, ln->p, end - 1);
 	for (i = 0; i < D.nops; i++) {
-		const char *name = opname(&D.ops[i]);
-		if (n > 0 || i > 0)
-			mb_buf_addc(&D.out, ',');
-		mb_buf_json_str(&D.out, name, strlen(name));
-		mb_buf_addc(&D.out, ':');
-		mb_buf_add(&D.out, D.dv.p + D.ops[i].off, D.ops[i].len);
+		const op *o = &D.ops[i];
+		int comma = n > 0 || i > 0;
+		if (o->nm != NULL)
+			mb_buf_add(&D.out, o->nm->key + !comma,
+			    o->nm->kn - !comma);
+		else {
+			if (comma)
+				mb_buf_addc(&D.out, ',');
+			mb_buf_json_str(&D.out, opname(o), o->nlen);
+			mb_buf_addc(&D.out, ':');
+		}
+		mb_buf_add(&D.out, D.dv.p + o->off, o->len);
 	}
 	mb_buf_add(&D.out, "}\n", 2);
 	mb_out_buf(&D.out);
@@ -983,6 +1242,7 @@ process(mb_rec *r, const mb_line *ln)
 		D.checked = 1;
 	}
 	D.nops = 0;
+	D.keyed = 1;
 	mb_buf_reset(&D.dv);
 	mb_buf_reset(&D.names);
 	if (do_joins(r)) {
@@ -1049,7 +1309,7 @@ add_set(const char *arg)
 		bad_usage("--set \"%s\": expected NAME = EXPR", arg);
 	D.sets = mb_xrealloc(D.sets, ((size_t)D.nsets + 1) * sizeof(setx));
 	s = &D.sets[D.nsets++];
-	s->name = xstrndup(p, (size_t)(q - p));
+	nm_init(&s->name, p, (size_t)(q - p));
 	for (p = eq + 1; isspace((unsigned char)*p); p++)
 		;
 	s->src = mb_xstrdup(p);
@@ -1073,12 +1333,46 @@ add_dateparts(const char *arg)
 		bad_usage("--date-parts \"%s\": expected FIELD[:PREFIX]", arg);
 	D.dps = mb_xrealloc(D.dps, ((size_t)D.ndps + 1) * sizeof(dpart));
 	d = &D.dps[D.ndps++];
+	memset(d, 0, sizeof(*d));
 	d->field = xstrndup(arg, fl);
+	d->flen = fl;
+	d->hint = -1;
 	for (k = 0; k < 6; k++) {
-		size_t sl = strlen(part_suffix[k]);
-		d->names[k] = mb_xmalloc(pl + sl + 1);
-		memcpy(d->names[k], pre, pl);
-		memcpy(d->names[k] + pl, part_suffix[k], sl + 1);
+		mb_buf b = { 0 };
+		mb_buf_add(&b, pre, pl);
+		mb_buf_adds(&b, part_suffix[k]);
+		nm_init(&d->names[k], b.p, b.len);
+		mb_buf_free(&b);
+	}
+}
+
+/* A --set sees the values earlier steps made through lookup(); one that
+ * names none of them reads the record directly. */
+static void
+lookups(void)
+{
+	int i, k, m, seen;
+	const char *f;
+	size_t n, at;
+
+	for (i = 0; i < D.nsets; i++) {
+		f = mb_expr_fields(D.sets[i].e, &n);
+		seen = 0;
+		for (at = 0; at < n && !seen; at += strlen(f + at) + 1) {
+			size_t fl = strlen(f + at);
+#define IS(m) ((m).n == fl && memcmp((m).s, f + at, fl) == 0)
+			for (k = 0; k < D.njoins; k++)
+				for (m = 0; m < D.joins[k].nfields; m++)
+					seen |= IS(D.joins[k].outnames[m]);
+			for (k = 0; k < D.ndps; k++)
+				for (m = 0; m < 6; m++)
+					seen |= IS(D.dps[k].names[m]);
+			for (k = 0; k < i; k++)
+				seen |= IS(D.sets[k].name);
+#undef IS
+		}
+		if (!seen)
+			mb_expr_set_lookup(D.sets[i].e, NULL, NULL);
 	}
 }
 
@@ -1125,7 +1419,7 @@ cleanup(void)
 		free(j->dimkey);
 		free(j->fieldspec);
 		free_list(j->fields, j->nfields);
-		free_list(j->outnames, j->nfields);
+		nm_free(j->outnames, j->nfields);
 		mb_htab_free(j->rows);
 		free(j->voff);
 		free(j->vlen);
@@ -1133,15 +1427,19 @@ cleanup(void)
 	}
 	free(D.joins);
 	for (i = 0; i < D.nsets; i++) {
-		free(D.sets[i].name);
+		free(D.sets[i].name.s);
+		free(D.sets[i].name.key);
 		free(D.sets[i].src);
 		mb_expr_free(D.sets[i].e);
 	}
 	free(D.sets);
 	for (i = 0; i < D.ndps; i++) {
 		free(D.dps[i].field);
-		for (k = 0; k < 6; k++)
-			free(D.dps[i].names[k]);
+		for (k = 0; k < 6; k++) {
+			free(D.dps[i].names[k].s);
+			free(D.dps[i].names[k].key);
+		}
+		mb_buf_free(&D.dps[i].cjson);
 	}
 	free(D.dps);
 	free_list(D.mask, D.nmask);
@@ -1150,6 +1448,11 @@ cleanup(void)
 	free_list(D.drop, D.ndrop);
 	free_list(D.ren_from, D.nren);
 	free_list(D.ren_to, D.nren);
+	nm_free(D.maskn, D.nmask);
+	nm_free(D.redactn, D.nredact);
+	nm_free(D.dropn, D.ndrop);
+	nm_free(D.ren_fromn, D.nren);
+	nm_free(D.ren_ton, D.nren);
 	free(D.ops);
 	mb_buf_free(&D.dv);
 	mb_buf_free(&D.tmp);
@@ -1247,6 +1550,7 @@ main(int argc, char *argv[])
 			j = &D.joins[D.njoins++];
 			memset(j, 0, sizeof(*j));
 			j->path = optarg;
+			j->hint = -1;
 			break;
 		case 'k':
 			add_list(&D.keep, &D.nkeep, "--keep", optarg);
@@ -1304,18 +1608,30 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	for (i = 0; i < D.njoins; i++)
+	for (i = 0; i < D.njoins; i++) {
 		if (D.joins[i].key == NULL)
 			bad_usage("--join %s: no --on KEY", D.joins[i].path);
+		/* no record is lost: what --inner turns away goes somewhere */
+		if (D.joins[i].inner && D.unmatched == NULL)
+			bad_usage("--join %s --inner: unmatched records need "
+			    "--unmatched FILE", D.joins[i].path);
+	}
 	for (i = 0; i < nsets; i++) {
 		add_set(sets[i]);
 		mb_expr_set_now(D.sets[i].e, now);
 	}
 	free(sets);
+	D.maskn = nm_list(D.mask, D.nmask);
+	D.redactn = nm_list(D.redact, D.nredact);
+	D.dropn = nm_list(D.drop, D.ndrop);
+	D.ren_fromn = nm_list(D.ren_from, D.nren);
+	D.ren_ton = nm_list(D.ren_to, D.nren);
 	if (D.nmask > 0)
 		load_key();
 	for (i = 0; i < D.njoins; i++)
 		load_dim(&D.joins[i]);
+	plan();
+	lookups();
 	if (D.unmatched != NULL) {
 		D.ufd = open(D.unmatched, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (D.ufd < 0)

@@ -5,9 +5,10 @@
  * record goes to stdout byte for byte as it came, a failing one to the
  * quarantine file with an _errors array that names every rule it broke,
  * unless the rule's action says warn (pass it on), drop (count it, write
- * it nowhere) or fail (stop, status 3).  At the end, and on SIGTERM, it
- * writes a quality report shaped like a Great Expectations validation
- * result.
+ * it nowhere) or fail (stop, status 3).  No record is lost unless asked
+ * for: a run in which some rule quarantines must name the file.  At the
+ * end, and on SIGTERM, it writes a quality report shaped like a Great
+ * Expectations validation result.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -53,9 +54,12 @@ struct schema {
 	mb_val *enumv;		/* strings own their bytes */
 	int nenum, isconst;
 	char *enumtext;		/* for messages: "North", "South", ... */
+	/* bounds that num_fast() values compare with directly */
+	int fastbounds;
 	/* objects */
 	int nprops;
 	char **pname;
+	size_t *pnlen;
 	schema *props;
 	int nreq;
 	char **req;
@@ -72,7 +76,7 @@ typedef struct expect {
 	char *field;		/* NULL: the whole record */
 	char *config;		/* "expectation_config" JSON, made at start */
 	int action;
-	uint64_t elements, unexpected, stamp;
+	uint64_t unexpected, stamp;
 	int npartial;
 	char partial[NPARTIAL][PARTMAX + 16];
 } expect;
@@ -86,13 +90,23 @@ typedef struct check {
 
 typedef struct uniq {
 	char **fields;
+	size_t *flen;
+	int *hint;		/* mb_rec_findh() hints, one per field */
 	int nfields;
 	mb_hset *seen;
 	int exp;
+	/* this record's key, made before the schema check so that the
+	 * set's slot is fetched into the cache meanwhile */
+	int haskey;
+	uint64_t hash;
+	mb_span key;		/* its text: in the line, or in keybuf */
+	mb_buf keybuf;
 } uniq;
 
 typedef struct notfut {
 	char *field;
+	size_t flen;
+	int hint;
 	int exp;
 } notfut;
 
@@ -128,6 +142,7 @@ static struct {
 	int hasmaxinvalid, coerce, rescue;
 	/* counts */
 	uint64_t nin, passed, quarantined, dropped, warned, coerced, rescued;
+	uint64_t nrules;	/* records that reached the rules */
 	int complete;
 	/* per record */
 	failure *fails;
@@ -139,6 +154,8 @@ static struct {
 	mb_buf scratch;
 	const char *curname;
 	uint64_t curline;
+	int noesc;		/* the line has no backslash: keys and strings
+				 * are their raw bytes */
 	/* report rendering, preallocated so SIGTERM can use it */
 	char *rep;
 	size_t repcap, replen;
@@ -199,6 +216,41 @@ static int
 strieq(const char *a, const char *b, size_t bn)
 {
 	return strlen(a) == bn && memcmp(a, b, bn) == 0;
+}
+
+/* Short byte strings (field names, enum values) compared without a call. */
+static inline int
+same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+	size_t i;
+
+	if (n >= 8) {
+		/* 8 bytes at a time, the last 8 overlapping */
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return 0;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return 0;
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return u == v;
+	}
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
 }
 
 static char *
@@ -330,6 +382,8 @@ compile_into(schema *s, int v, const char *path)
 				    "object");
 			s->nprops = mb_rec_len(srec, kv);
 			s->pname = mb_xcalloc((size_t)s->nprops + 1, sizeof(char *));
+			s->pnlen = mb_xcalloc((size_t)s->nprops + 1,
+			    sizeof(size_t));
 			s->props = mb_xcalloc((size_t)s->nprops + 1, sizeof(schema));
 			for (j = 0; j < s->nprops; j++) {
 				mb_span pk;
@@ -337,6 +391,7 @@ compile_into(schema *s, int v, const char *path)
 				mb_buf_reset(&sbuf);
 				mb_json_unescape(pk.p, pk.len, &sbuf);
 				s->pname[j] = xstrndup(sbuf.p, sbuf.len);
+				s->pnlen[j] = sbuf.len;
 				snprintf(sub, sizeof(sub), "%s%s%s", path,
 				    path[0] ? "." : "", s->pname[j]);
 				compile_into(&s->props[j], pv, sub);
@@ -460,7 +515,19 @@ compile(int v, const char *path)
 	return s;
 }
 
-/* Links each required name to its property, once. */
+/* Can num_fast() values (at most 18 digits) be compared with this bound
+ * in 128 bits? */
+static int
+bound_fast(int has, const mb_val *b)
+{
+	const __int128 lim = (__int128)1000000000000000000LL;
+
+	return !has || (b->t == MB_V_DEC && b->d.scale <= 18 && b->d.v < lim &&
+	    b->d.v > -lim);
+}
+
+/* Links each required name to its property, once, and marks the bounds
+ * that the fast number check can use. */
 static void
 link_required(schema *s)
 {
@@ -468,6 +535,10 @@ link_required(schema *s)
 
 	if (s == NULL)
 		return;
+	s->fastbounds = bound_fast(s->hasmin, &s->min) &&
+	    bound_fast(s->hasmax, &s->max) &&
+	    bound_fast(s->hasxmin, &s->xmin) &&
+	    bound_fast(s->hasxmax, &s->xmax);
 	s->reqidx = mb_xcalloc((size_t)s->nreq + 1, sizeof(int));
 	for (i = 0; i < s->nreq; i++) {
 		s->reqidx[i] = -1;
@@ -493,6 +564,7 @@ schema_free(schema *s, int self)
 		schema_free(&s->props[i], 0);
 	}
 	free(s->pname);
+	free(s->pnlen);
 	free(s->props);
 	for (i = 0; i < s->nreq; i++)
 		free(s->req[i]);
@@ -751,11 +823,13 @@ types_text(int types, char *out, size_t n)
 		}
 }
 
-static int
+static inline int
 digits2(const char *p)
 {
-	return isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) ?
-	    (p[0] - '0') * 10 + (p[1] - '0') : -1;
+	unsigned a = (unsigned)(unsigned char)p[0] - '0';
+	unsigned b = (unsigned)(unsigned char)p[1] - '0';
+
+	return a < 10 && b < 10 ? (int)(a * 10 + b) : -1;
 }
 
 static int
@@ -768,7 +842,7 @@ valid_date(const char *p, size_t n)
 	if (n < 10 || p[4] != '-' || p[7] != '-')
 		return 0;
 	for (i = 0; i < 4; i++)
-		if (!isdigit((unsigned char)p[i]))
+		if ((unsigned)(unsigned char)p[i] - '0' > 9)
 			return 0;
 	y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
 	    (p[3] - '0');
@@ -785,12 +859,15 @@ static int
 valid_datetime(const char *p, size_t n)
 {
 	size_t i;
+	int h, m, sec;
 
 	if (n < 20 || !valid_date(p, 10) || (p[10] != 'T' && p[10] != 't') ||
 	    p[13] != ':' || p[16] != ':')
 		return 0;
-	if (digits2(p + 11) < 0 || digits2(p + 11) > 23 || digits2(p + 14) < 0 ||
-	    digits2(p + 14) > 59 || digits2(p + 17) < 0 || digits2(p + 17) > 60)
+	h = digits2(p + 11);
+	m = digits2(p + 14);
+	sec = digits2(p + 17);
+	if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 60)
 		return 0;
 	i = 19;
 	if (p[i] == '.') {
@@ -854,8 +931,168 @@ json_equal(const mb_val *a, const mb_val *b)
 	return mb_val_cmp(a, b, &c) == 0 && c == 0;
 }
 
+static const int64_t p10s[19] = { 1, 10, 100, 1000, 10000, 100000,
+	1000000, 10000000, 100000000, 1000000000, 10000000000LL,
+	100000000000LL, 1000000000000LL, 10000000000000LL, 100000000000000LL,
+	1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
+	1000000000000000000LL };
+
+/* A JSON number of at most 18 digits and no exponent, as mantissa and
+ * count of decimals; -1 when it needs the general path. */
+static int
+num_fast(const char *p, size_t n, int64_t *m, int *scale)
+{
+	size_t i = 0;
+	uint64_t v = 0;
+	int dig = 0, sc = 0;
+
+	if (n > 0 && p[0] == '-')
+		i = 1;
+	for (; i < n && (unsigned)(p[i] - '0') < 10; i++, dig++)
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	if (i < n && p[i] == '.')
+		for (i++; i < n && (unsigned)(p[i] - '0') < 10; i++, sc++)
+			v = v * 10 + (uint64_t)(p[i] - '0');
+	dig += sc;
+	if (i != n || dig == 0 || dig > 18)
+		return -1;
+	*m = p[0] == '-' ? -(int64_t)v : (int64_t)v;
+	*scale = sc;
+	return 0;
+}
+
+/* m / 10^sc against a bound that bound_fast() accepted: -1, 0, 1. */
+static int
+cmp_fast(int64_t m, int sc, const mb_val *b)
+{
+	__int128 x = m, y = b->d.v;
+
+	if (sc < b->d.scale)
+		x *= p10s[b->d.scale - sc];
+	else
+		y *= p10s[sc - b->d.scale];
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The checks of a value that nearly every value passes, done on its raw
+ * text without converting it: 1 when the value passes them all, 0 when the
+ * general check_value() must look (and find what failed, for the message).
+ */
+static int
+num_ok(const schema *s, mb_span raw)
+{
+	int64_t m;
+	int sc;
+
+	if (s->nenum > 0 || !s->fastbounds || num_fast(raw.p, raw.len, &m,
+	    &sc) < 0)
+		return 0;
+	if (s->types != 0 && !(s->types & TY_NUMBER) && (!(s->types &
+	    TY_INTEGER) || (sc > 0 && m % p10s[sc] != 0)))
+		return 0;
+	return !(s->hasmin && cmp_fast(m, sc, &s->min) < 0) &&
+	    !(s->hasxmin && cmp_fast(m, sc, &s->xmin) <= 0) &&
+	    !(s->hasmax && cmp_fast(m, sc, &s->max) > 0) &&
+	    !(s->hasxmax && cmp_fast(m, sc, &s->xmax) >= 0);
+}
+
+/* The same for a string without escapes (V.noesc). */
+static int
+str_ok(const schema *s, mb_span raw)
+{
+	const char *p = raw.p + 1;
+	size_t n = raw.len - 2, cps;
+	int i;
+
+	if (s->types != 0 && !(s->types & TY_STRING))
+		return 0;
+	if (s->nenum > 0) {
+		/* a string equals only a string */
+		for (i = 0; i < s->nenum; i++)
+			if (s->enumv[i].t == MB_V_STR && s->enumv[i].n == n &&
+			    same(s->enumv[i].s, p, n))
+				break;
+		if (i == s->nenum)
+			return 0;
+	}
+	/* n bytes hold n / 4 to n characters */
+	if ((s->maxlen >= 0 && n > (size_t)s->maxlen) ||
+	    (s->minlen >= 0 && n / 4 < (size_t)s->minlen)) {
+		cps = utf8_count(p, n);
+		if ((s->minlen >= 0 && cps < (size_t)s->minlen) ||
+		    (s->maxlen >= 0 && cps > (size_t)s->maxlen))
+			return 0;
+	}
+	if (s->re != NULL && !mb_regex_match(s->re, p, n))
+		return 0;
+	switch (s->format) {
+	case FMT_DATETIME: return valid_datetime(p, n);
+	case FMT_DATE: return n == 10 && valid_date(p, n);
+	case FMT_EMAIL: return valid_email(p, n);
+	}
+	return 1;
+}
+
 static void check_value(const schema *s, const mb_rec *r, int v, mb_type t,
     mb_span raw, const char *path, size_t plen, int exp);
+
+/*
+ * The whole top-level object of a record without escapes, when it passes:
+ * every field a declared property whose value num_ok() or str_ok()
+ * accepts, or a lineage field, and no required field missing.  1 when the
+ * record passes the schema; 0 when check_object() must look at it.
+ */
+static int
+top_ok(const schema *s, const mb_rec *r)
+{
+	int i, pi, guess = 0, n = mb_rec_nfields(r);
+	uint64_t seenbits[4] = { 0 };
+	mb_span k, raw;
+	const schema *ps;
+
+	if (s->nprops > 256 || (s->types != 0 && !(s->types & TY_OBJECT)))
+		return 0;
+	for (i = 0; i < n; i++) {
+		k = mb_rec_key(r, i);
+		if (guess < s->nprops && s->pnlen[guess] == k.len &&
+		    same(s->pname[guess], k.p, k.len))
+			pi = guess;
+		else
+			for (pi = 0; pi < s->nprops; pi++)
+				if (s->pnlen[pi] == k.len &&
+				    same(s->pname[pi], k.p, k.len))
+					break;
+		if (pi == s->nprops) {
+			/* lineage, or allowed and unchecked */
+			if ((k.len > 0 && k.p[0] == '_') ||
+			    (s->addl && s->addlschema == NULL))
+				continue;
+			return 0;
+		}
+		guess = pi + 1;
+		ps = &s->props[pi];
+		raw = mb_rec_raw(r, mb_rec_field(r, i));
+		switch (raw.p[0]) {
+		case '"':
+			if (!str_ok(ps, raw))
+				return 0;
+			break;
+		case '{': case '[': case 't': case 'f': case 'n':
+			return 0;
+		default:
+			if (!num_ok(ps, raw))
+				return 0;
+		}
+		seenbits[pi >> 6] |= (uint64_t)1 << (pi & 63);
+	}
+	for (i = 0; i < s->nreq; i++) {
+		pi = s->reqidx[i];
+		if (pi < 0 || !((seenbits[pi >> 6] >> (pi & 63)) & 1))
+			return 0;
+	}
+	return 1;
+}
 
 static void
 check_object(const schema *s, const mb_rec *r, int v, const char *path,
@@ -879,21 +1116,34 @@ check_object(const schema *s, const mb_rec *r, int v, const char *path,
 			key = mb_rec_key(r, i);
 		k = key.p;
 		kl = key.len;
-		if (memchr(k, '\\', kl) != NULL) {
+		if (!V.noesc && memchr(k, '\\', kl) != NULL) {
 			size_t at = V.scratch.len;
 			mb_json_unescape(k, kl, &V.scratch);
 			k = V.scratch.p + at;	/* scratch is not grown again below */
 			kl = V.scratch.len - at;
 		}
 		/* records usually list fields in the schema's order */
-		if (guess < s->nprops && strieq(s->pname[guess], k, kl))
+		if (guess < s->nprops && s->pnlen[guess] == kl &&
+		    same(s->pname[guess], k, kl))
 			pi = guess;
 		else
 			for (j = 0; j < s->nprops; j++)
-				if (strieq(s->pname[j], k, kl)) {
+				if (s->pnlen[j] == kl &&
+				    same(s->pname[j], k, kl)) {
 					pi = j;
 					break;
 				}
+		if (top && k == key.p && pi >= 0) {
+			/* the common case: the path is the key, in the line */
+			guess = pi + 1;
+			if (pi < 256)
+				seenbits[pi >> 6] |= (uint64_t)1 << (pi & 63);
+			else
+				seen[pi] = 1;
+			check_value(&s->props[pi], r, cv, mb_rec_type(r, cv),
+			    mb_rec_raw(r, cv), k, kl, s->pexp[pi]);
+			continue;
+		}
 		if (plen + kl + 2 < sizeof(sub)) {
 			memcpy(sub, path, plen);
 			j = (int)plen;
@@ -1026,6 +1276,9 @@ check_value(const schema *s, const mb_rec *r, int v, mb_type t, mb_span raw,
 	char tt[128];
 	size_t at = V.scratch.len;
 
+	if ((t == MB_T_NUM && num_ok(s, raw)) ||
+	    (t == MB_T_STR && V.noesc && v >= 0 && str_ok(s, raw)))
+		return;
 	bits = vtype_bits(t, raw.p, raw.len);
 	if (s->types != 0 && !(bits & s->types)) {
 		/* --coerce: a string holding what the schema asks for */
@@ -1204,37 +1457,61 @@ run_checks(const mb_rec *r)
 	}
 }
 
+/* The --unique keys of the record: a field's raw JSON, or a JSON array
+ * of several; hashed, and the set's slot prefetched. */
 static void
-run_unique(const mb_rec *r)
+prefetch_unique(const mb_rec *r)
 {
 	int i, j;
-	static mb_buf key;
 
 	for (i = 0; i < V.nuniqs; i++) {
 		uniq *u = &V.uniqs[i];
-		mb_buf_reset(&key);
+		mb_buf *key = &u->keybuf;
+		u->haskey = 0;
+		mb_buf_reset(key);
 		if (u->nfields > 1)
-			mb_buf_addc(&key, '[');
+			mb_buf_addc(key, '[');
 		for (j = 0; j < u->nfields; j++) {
-			int fv = mb_rec_find(r, u->fields[j]);
+			int fv = mb_rec_findh(r, u->fields[j], u->flen[j],
+			    &u->hint[j]);
 			mb_type t = mb_rec_type(r, fv);
 			mb_span sp;
 			if (t == MB_T_NONE || t == MB_T_NULL)
 				break;
 			sp = mb_rec_raw(r, fv);
+			if (u->nfields == 1) {
+				u->key = sp;	/* no copy */
+				continue;
+			}
 			if (j)
-				mb_buf_addc(&key, ',');
-			mb_buf_add(&key, sp.p, sp.len);
+				mb_buf_addc(key, ',');
+			mb_buf_add(key, sp.p, sp.len);
 		}
 		if (j < u->nfields)	/* a missing key is not a repeat */
 			continue;
-		if (u->nfields > 1)
-			mb_buf_addc(&key, ']');
-		if (!mb_hset_add(u->seen, mb_hash(key.p, key.len)))
+		if (u->nfields > 1) {
+			mb_buf_addc(key, ']');
+			u->key.p = key->p;
+			u->key.len = key->len;
+		}
+		u->haskey = 1;
+		u->hash = mb_hash(u->key.p, u->key.len);
+		mb_hset_prefetch(u->seen, u->hash);
+	}
+}
+
+static void
+run_unique(void)
+{
+	int i;
+
+	for (i = 0; i < V.nuniqs; i++) {
+		uniq *u = &V.uniqs[i];
+		if (u->haskey && !mb_hset_add(u->seen, u->hash))
 			fail(u->exp, V.exps[u->exp].field,
-			    strlen(V.exps[u->exp].field), key.p, key.len,
-			    "duplicate key %.*s", (int)(key.len > 200 ? 200 :
-			    key.len), key.p);
+			    strlen(V.exps[u->exp].field), u->key.p, u->key.len,
+			    "duplicate key %.*s", (int)(u->key.len > 200 ? 200 :
+			    u->key.len), u->key.p);
 	}
 }
 
@@ -1247,7 +1524,7 @@ run_notfuture(const mb_rec *r)
 
 	for (i = 0; i < V.nnfs; i++) {
 		notfut *nf = &V.nfs[i];
-		int fv = mb_rec_find(r, nf->field);
+		int fv = mb_rec_findh(r, nf->field, nf->flen, &nf->hint);
 		mb_type t = mb_rec_type(r, fv);
 		mb_span sp;
 		int64_t ms;
@@ -1357,6 +1634,7 @@ render_report(void)
 	rps("},\n  \"results\": [");
 	for (i = 0; i < V.nexps; i++) {
 		expect *x = &V.exps[i];
+		uint64_t elements = i == V.parseexp ? V.nin : V.nrules;
 		rps(i ? ",\n    " : "\n    ");
 		rps("{\"success\": ");
 		rps(x->unexpected == 0 ? "true" : "false");
@@ -1365,11 +1643,11 @@ render_report(void)
 		rps(", \"action\": \"");
 		rps(action_names[x->action]);
 		rps("\"}}, \"result\": {\"element_count\": ");
-		rpu(x->elements);
+		rpu(elements);
 		rps(", \"unexpected_count\": ");
 		rpu(x->unexpected);
 		rps(", \"unexpected_percent\": ");
-		rppct(x->unexpected, x->elements);
+		rppct(x->unexpected, elements);
 		rps(", \"partial_unexpected_list\": [");
 		for (j = 0; j < x->npartial; j++) {
 			if (j)
@@ -1626,11 +1904,29 @@ pass(mb_rec *r, const mb_line *ln)
 	mb_out_buf(&o);
 }
 
+/* The _raw field of a record mb-ingest could not parse, or -1. */
+static int
+find_raw(const mb_rec *r)
+{
+	int i, n;
+	mb_span k;
+
+	if (!V.noesc)
+		return mb_rec_find(r, "_raw");
+	n = mb_rec_nfields(r);
+	for (i = 0; i < n; i++) {
+		k = mb_rec_key(r, i);
+		if (k.len == 4 && same(k.p, "_raw", 4))
+			return mb_rec_field(r, i);
+	}
+	return -1;
+}
+
 static void
 process(mb_rec *r, const mb_line *ln)
 {
 	static mb_buf q;
-	int i, a, rv;
+	int a, rv;
 
 	V.nin++;
 	V.curline = ln->lineno;
@@ -1639,7 +1935,6 @@ process(mb_rec *r, const mb_line *ln)
 	mb_buf_reset(&V.errtext);
 	mb_buf_reset(&V.chtext);
 	mb_buf_reset(&V.scratch);
-	V.exps[V.parseexp].elements++;
 	if (ln->toolong) {
 		char msg[100];
 		snprintf(msg, sizeof(msg), "line of %llu bytes is longer than "
@@ -1651,7 +1946,8 @@ process(mb_rec *r, const mb_line *ln)
 		bad_line(ln, mb_errmsg());
 		return;
 	}
-	if ((rv = mb_rec_find(r, "_raw")) >= 0) {
+	V.noesc = memchr(ln->p, '\\', ln->len) == NULL;
+	if ((rv = find_raw(r)) >= 0) {
 		/* mb-ingest could not parse it: it is already a quarantine
 		 * record, and goes there as it is */
 		mb_span sp = mb_rec_raw(r, rv);
@@ -1675,16 +1971,15 @@ process(mb_rec *r, const mb_line *ln)
 		}
 		return;
 	}
-	for (i = 0; i < V.nexps; i++)
-		if (i != V.parseexp)
-			V.exps[i].elements++;
-	if (V.root != NULL) {
+	V.nrules++;	/* the element_count of every rule but parse */
+	prefetch_unique(r);
+	if (V.root != NULL && !(V.noesc && top_ok(V.root, r))) {
 		if (V.root->types != 0 && !(V.root->types & TY_OBJECT))
 			fail(V.rootexp, NULL, 0, NULL, 0, "not of the schema's type");
 		check_object(V.root, r, 0, "", 0, V.rootexp, 1);
 	}
 	run_checks(r);
-	run_unique(r);
+	run_unique();
 	run_notfuture(r);
 	if (V.nfails == 0) {
 		pass(r, ln);
@@ -1810,6 +2105,12 @@ add_unique(const char *arg)
 			bad_usage("--unique \"%s\": empty field name", arg);
 		u->fields = mb_xrealloc(u->fields, ((size_t)u->nfields + 1) *
 		    sizeof(char *));
+		u->flen = mb_xrealloc(u->flen, ((size_t)u->nfields + 1) *
+		    sizeof(size_t));
+		u->hint = mb_xrealloc(u->hint, ((size_t)u->nfields + 1) *
+		    sizeof(int));
+		u->flen[u->nfields] = n;
+		u->hint[u->nfields] = -1;
 		u->fields[u->nfields++] = xstrndup(p, n);
 		known_field("--unique", arg, p, n);
 		if (comma == NULL)
@@ -1844,6 +2145,8 @@ add_notfuture(const char *arg)
 	V.nfs = mb_xrealloc(V.nfs, ((size_t)V.nnfs + 1) * sizeof(notfut));
 	nf = &V.nfs[V.nnfs++];
 	nf->field = mb_xstrdup(arg);
+	nf->flen = strlen(arg);
+	nf->hint = -1;
 	mb_buf_adds(&kw, "\"column\": ");
 	mb_buf_json_str(&kw, arg, strlen(arg));
 	mb_buf_adds(&kw, ", \"now\": \"");
@@ -1893,6 +2196,9 @@ cleanup(void)
 		for (j = 0; j < V.uniqs[i].nfields; j++)
 			free(V.uniqs[i].fields[j]);
 		free(V.uniqs[i].fields);
+		free(V.uniqs[i].flen);
+		free(V.uniqs[i].hint);
+		mb_buf_free(&V.uniqs[i].keybuf);
 		mb_hset_free(V.uniqs[i].seen);
 	}
 	free(V.uniqs);
@@ -1913,6 +2219,39 @@ cleanup(void)
 	mb_buf_free(&V.scratch);
 	free(V.rep);
 	free(V.reptmp);
+}
+
+/* No record is lost: when a rule quarantines (the default action, and
+ * "parse" always exists), the failing records need a place to go. */
+static void
+need_quarantine(void)
+{
+	mb_buf rules = { 0 };
+	int i, j;
+
+	if (V.qpath != NULL)
+		return;
+	for (i = 0; i < V.nexps; i++) {
+		if (V.exps[i].action != A_QUARANTINE)
+			continue;
+		for (j = 0; j < i; j++)
+			if (V.exps[j].action == A_QUARANTINE &&
+			    strcmp(V.exps[j].rule, V.exps[i].rule) == 0)
+				break;
+		if (j < i)
+			continue;
+		if (rules.len)
+			mb_buf_adds(&rules, ", ");
+		mb_buf_adds(&rules, V.exps[i].rule);
+	}
+	if (rules.len == 0)
+		return;
+	mb_err("failing records need --quarantine FILE (or --drop RULE / "
+	    "--warn RULE to decide otherwise); rules that quarantine: %s",
+	    mb_buf_cstr(&rules));
+	mb_buf_free(&rules);
+	usage(stderr);
+	exit(MB_EXIT_USAGE);
 }
 
 int
@@ -2034,6 +2373,7 @@ main(int argc, char *argv[])
 	free(nfs);
 	free(acts);
 	free(actk);
+	need_quarantine();
 
 	if (V.qpath != NULL) {
 		V.qfd = open(V.qpath, O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -81,6 +81,7 @@ typedef struct node {
 	mb_val lit;		/* N_LIT */
 	char *name;		/* N_FIELD: the path, NUL-terminated */
 	size_t nlen;
+	int hint;		/* N_FIELD: mb_rec_findh()'s hint */
 	mb_regex *re;		/* matches() with a literal pattern */
 } node;
 
@@ -327,6 +328,27 @@ num_parse(const char *p, size_t n, mb_val *v)
 	return 0;
 }
 
+/* The common JSON number, at most 18 digits and no exponent, straight to
+ * an exact decimal; -1 when num_parse() must read it. */
+static int
+num_fast(const char *p, size_t n, mb_val *v)
+{
+	size_t i = p[0] == '-';
+	uint64_t u = 0;
+	int dig = 0, sc = 0;
+
+	for (; i < n && (unsigned)(p[i] - '0') < 10; i++, dig++)
+		u = u * 10 + (uint64_t)(p[i] - '0');
+	if (i < n && p[i] == '.')
+		for (i++; i < n && (unsigned)(p[i] - '0') < 10; i++, sc++)
+			u = u * 10 + (uint64_t)(p[i] - '0');
+	dig += sc;
+	if (i != n || dig == 0 || dig > 18)
+		return -1;
+	setdec(v, p[0] == '-' ? -(__int128)u : (__int128)u, sc);
+	return 0;
+}
+
 void
 mb_val_from_json(const char *p, size_t n, mb_buf *scratch, mb_val *v)
 {
@@ -368,6 +390,9 @@ mb_val_from_json(const char *p, size_t n, mb_buf *scratch, mb_val *v)
 static void
 from_json(mb_expr *e, const char *p, size_t n, mb_val *v)
 {
+	if (n > 0 && (p[0] == '-' || (unsigned)(p[0] - '0') < 10) &&
+	    num_fast(p, n, v) == 0)
+		return;
 	if (n > 1 && p[0] == '"' && memchr(p + 1, '\\', n - 2) != NULL) {
 		char *d;
 		mb_buf_reset(&e->tmp);
@@ -510,7 +535,25 @@ mb_val_json(mb_buf *b, const mb_val *v)
 		mb_buf_adds(b, v->b ? "true" : "false");
 		break;
 	case MB_V_DEC:
-		mb_buf_dec(b, v->d);
+		if (v->d.v > -(__int128)UINT64_MAX &&
+		    v->d.v < (__int128)UINT64_MAX) {
+			/* mb_buf_dec's digits, without 128-bit division */
+			char tmp[48], *e = tmp + sizeof(tmp), *p = e;
+			uint64_t u = v->d.v < 0 ? (uint64_t)-v->d.v :
+			    (uint64_t)v->d.v;
+			int k = 0;
+			do {
+				if (k == v->d.scale && k > 0)
+					*--p = '.';
+				*--p = (char)('0' + u % 10);
+				u /= 10;
+				k++;
+			} while (u || k <= v->d.scale);
+			if (v->d.v < 0)
+				*--p = '-';
+			mb_buf_add(b, p, (size_t)(e - p));
+		} else
+			mb_buf_dec(b, v->d);
 		break;
 	case MB_V_DBL:
 		dbl_json(b, v->f);
@@ -757,6 +800,7 @@ newnode(mb_expr *e, enum op op, size_t pos)
 	n->op = op;
 	n->col = (int)pos + 1;
 	n->a = n->b = -1;
+	n->hint = -1;
 	n->lit.t = MB_V_NULL;
 	return e->nn++;
 }
@@ -865,6 +909,10 @@ struct mb_regex {
 	regex_t *re;		/* NULL: the small matcher */
 	rx_atom *atoms;
 	int natoms, bol, eol;
+	/* ^...$ with no variable quantifier matches strings of one length:
+	 * the atom of each position, for a loop without backtracking */
+	const rx_atom **fixed;
+	size_t nfixed;
 	mb_buf tmp;		/* NUL-terminated copy for regexec */
 };
 
@@ -1057,6 +1105,27 @@ rx_run(const mb_regex *rx, int k, const char *s, size_t i, size_t n)
 	return !rx->eol || i == n;
 }
 
+static void
+rx_fix(mb_regex *rx)
+{
+	int k, j;
+	size_t len = 0;
+
+	if (!rx->bol || !rx->eol)
+		return;
+	for (k = 0; k < rx->natoms; k++) {
+		if (rx->atoms[k].min != rx->atoms[k].max)
+			return;
+		len += (size_t)rx->atoms[k].min;
+	}
+	if (len > 4096)
+		return;
+	rx->fixed = mb_xcalloc(len + 1, sizeof(*rx->fixed));
+	for (k = 0; k < rx->natoms; k++)
+		for (j = 0; j < rx->atoms[k].min; j++)
+			rx->fixed[rx->nfixed++] = &rx->atoms[k];
+}
+
 mb_regex *
 mb_regex_compile(const char *p, size_t n, char *err, size_t errn)
 {
@@ -1064,8 +1133,10 @@ mb_regex_compile(const char *p, size_t n, char *err, size_t errn)
 	mb_buf b = { 0 };
 	int rc;
 
-	if (rx_simple(rx, p, n) == 0)
+	if (rx_simple(rx, p, n) == 0) {
+		rx_fix(rx);
 		return rx;
+	}
 	free(rx->atoms);
 	rx->atoms = NULL;
 	rx->natoms = rx->bol = rx->eol = 0;
@@ -1092,6 +1163,14 @@ mb_regex_match(mb_regex *rx, const char *s, size_t n)
 		mb_buf_add(&rx->tmp, s, n);
 		return regexec(rx->re, mb_buf_cstr(&rx->tmp), 0, NULL, 0) == 0;
 	}
+	if (rx->fixed != NULL) {
+		if (n != rx->nfixed)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (!rx_in(rx->fixed[i], (unsigned char)s[i]))
+				return 0;
+		return 1;
+	}
 	if (rx->bol)
 		return rx_run(rx, 0, s, 0, n);
 	for (i = 0; i <= n; i++)
@@ -1110,6 +1189,7 @@ mb_regex_free(mb_regex *rx)
 		free(rx->re);
 	}
 	free(rx->atoms);
+	free(rx->fixed);
 	mb_buf_free(&rx->tmp);
 	free(rx);
 }
@@ -1557,6 +1637,65 @@ mb_expr_set_now(mb_expr *e, int64_t ms)
 
 static int eval(mb_expr *e, int k, const mb_rec *r, mb_val *out);
 
+/*
+ * + - * of decimals whose mantissas fit 64 bits, in 64 bits: the exact
+ * result that mb_dec_add/sub/mul give, without their 128-bit division.
+ * -1 when it does not fit (the general path then decides).
+ */
+static int
+arith_fast(enum op op, const mb_dec *a, const mb_dec *b, mb_val *out)
+{
+	int64_t x, y, z;
+	int sc;
+
+	if (a->v > INT64_MAX || a->v < INT64_MIN || b->v > INT64_MAX ||
+	    b->v < INT64_MIN)
+		return -1;
+	x = (int64_t)a->v;
+	y = (int64_t)b->v;
+	switch (op) {
+	case N_MUL:
+		sc = a->scale + b->scale;
+		if (sc > 30 || __builtin_mul_overflow(x, y, &z))
+			return -1;
+		break;
+	case N_ADD:
+	case N_SUB:
+		sc = a->scale > b->scale ? a->scale : b->scale;
+		if (sc - a->scale > 18 || sc - b->scale > 18 ||
+		    __builtin_mul_overflow(x, (int64_t)p10[sc - a->scale],
+		    &x) ||
+		    __builtin_mul_overflow(y, (int64_t)p10[sc - b->scale], &y))
+			return -1;
+		if (op == N_ADD ? __builtin_add_overflow(x, y, &z) :
+		    __builtin_sub_overflow(x, y, &z))
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	setdec(out, z, sc);
+	return 0;
+}
+
+/* mb_dec_cmp() of decimals whose mantissas fit 64 bits, without its
+ * loops; -1 when they do not. */
+static int
+dec_cmp_fast(const mb_dec *a, const mb_dec *b, int *res)
+{
+	__int128 x = a->v, y = b->v;
+
+	if (x > INT64_MAX || x < INT64_MIN || y > INT64_MAX || y < INT64_MIN ||
+	    a->scale - b->scale > 18 || b->scale - a->scale > 18)
+		return -1;
+	if (a->scale < b->scale)
+		x *= p10[b->scale - a->scale];
+	else
+		y *= p10[a->scale - b->scale];
+	*res = x < y ? -1 : x > y;
+	return 0;
+}
+
 static int
 arith(mb_expr *e, enum op op, const mb_val *a, const mb_val *b, mb_val *out)
 {
@@ -1568,10 +1707,16 @@ arith(mb_expr *e, enum op op, const mb_val *a, const mb_val *b, mb_val *out)
 		setnull(out);
 		return 0;
 	}
+	if (a->t == MB_V_DEC && b->t == MB_V_DEC && arith_fast(op, &a->d, &b->d,
+	    out) == 0)
+		return 0;
 	if (as_num(a, &x) < 0 || as_num(b, &y) < 0)
 		return rterr(out, "%s", op == N_ADD ? "+ of a value that is "
 		    "not a number (use concat() for strings)" :
 		    "arithmetic on a value that is not a number");
+	if (x.t == MB_V_DEC && y.t == MB_V_DEC && arith_fast(op, &x.d, &y.d,
+	    out) == 0)
+		return 0;
 	if (x.t == MB_V_DEC && y.t == MB_V_DEC) {
 		switch (op) {
 		case N_ADD:
@@ -2038,7 +2183,7 @@ call(mb_expr *e, const node *n, const mb_rec *r, mb_val *out)
 static int
 eval(mb_expr *e, int k, const mb_rec *r, mb_val *out)
 {
-	const node *n = &e->n[k];
+	node *n = &e->n[k];
 	mb_val a, b;
 	int x, y, ra, rb, c, i;
 
@@ -2054,7 +2199,8 @@ eval(mb_expr *e, int k, const mb_rec *r, mb_val *out)
 			from_json(e, sp.p, sp.len, out);
 			return 0;
 		}
-		if (r == NULL || (v = mb_rec_findn(r, n->name, n->nlen)) < 0) {
+		if (r == NULL ||
+		    (v = mb_rec_findh(r, n->name, n->nlen, &n->hint)) < 0) {
 			setnull(out);
 			return 0;
 		}
@@ -2127,7 +2273,9 @@ eval(mb_expr *e, int k, const mb_rec *r, mb_val *out)
 			setnull(out);
 			return 0;
 		}
-		if (mb_val_cmp(&a, &b, &c) < 0) {
+		if (!(a.t == MB_V_DEC && b.t == MB_V_DEC &&
+		    dec_cmp_fast(&a.d, &b.d, &c) == 0) &&
+		    mb_val_cmp(&a, &b, &c) < 0) {
 			/* values that cannot be ordered are not equal */
 			if (n->op == N_EQ || n->op == N_NE)
 				setbool(out, n->op == N_NE);

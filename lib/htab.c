@@ -148,11 +148,16 @@ mb_htab_bytes(const mb_htab *h)
 
 /* ---- sets of hashes ------------------------------------------------------- */
 
-/* 0 marks an empty slot, so the hash 0 is stored as 1: one more chance in
- * 2^64 of a false repeat. */
+/*
+ * 0 marks an empty slot, so the hash 0 is stored as 1: one more chance in
+ * 2^64 of a false repeat.  A hash's slot is its top bits, so that when the
+ * table doubles the members keep their order and move in one sequential
+ * pass instead of a random access each.
+ */
 struct mb_hset {
 	uint64_t *t;
 	size_t mask, n;
+	int shift;		/* 64 - log2(slots) */
 };
 
 mb_hset *
@@ -161,6 +166,7 @@ mb_hset_new(void)
 	mb_hset *s = mb_xcalloc(1, sizeof(*s));
 
 	s->mask = 1023;
+	s->shift = 54;
 	s->t = mb_xcalloc(s->mask + 1, sizeof(uint64_t));
 	return s;
 }
@@ -175,9 +181,9 @@ mb_hset_free(mb_hset *s)
 }
 
 static int
-hset_ins(uint64_t *t, size_t mask, uint64_t h)
+hset_ins(uint64_t *t, size_t mask, int shift, uint64_t h)
 {
-	size_t j = (h ^ (h >> 29)) & mask;
+	size_t j = (size_t)(h >> shift);
 
 	while (t[j] != 0) {
 		if (t[j] == h)
@@ -193,19 +199,26 @@ mb_hset_add(mb_hset *s, uint64_t h)
 {
 	if (h == 0)
 		h = 1;
-	if (!hset_ins(s->t, s->mask, h))
+	if (!hset_ins(s->t, s->mask, s->shift, h))
 		return 0;
 	if (++s->n * 4 > (s->mask + 1) * 3) {
 		size_t i, omask = s->mask;
 		uint64_t *old = s->t;
 		s->mask = s->mask * 2 + 1;
+		s->shift--;
 		s->t = mb_xcalloc(s->mask + 1, sizeof(uint64_t));
 		for (i = 0; i <= omask; i++)
 			if (old[i] != 0)
-				hset_ins(s->t, s->mask, old[i]);
+				hset_ins(s->t, s->mask, s->shift, old[i]);
 		free(old);
 	}
 	return 1;
+}
+
+void
+mb_hset_prefetch(const mb_hset *s, uint64_t h)
+{
+	__builtin_prefetch(&s->t[(h ? h : 1) >> s->shift], 1);
 }
 
 size_t

@@ -36,6 +36,9 @@ mb_hset *mb_hset_new(void);
 void mb_hset_free(mb_hset *s);
 /* Adds a 64-bit hash; 1 when it was new, 0 when it was already there. */
 int mb_hset_add(mb_hset *s, uint64_t h);
+/* Starts loading the slot of h into the cache, for an add a little later:
+ * over millions of keys the add is otherwise a cache miss. */
+void mb_hset_prefetch(const mb_hset *s, uint64_t h);
 size_t mb_hset_count(const mb_hset *s);
 
 #endif

@@ -73,6 +73,14 @@ EOF
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/un.ndjson")" "$(sed -n 3p good.ndjson)"
 }
 
+@test "--inner without --unmatched is status 2 before any input is read" {
+	run mbrun mb-enrich --join stores.ndjson --on store_id --fields city --inner nonexistent.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$(stderr_of_mbrun | head -n 1)" "mb-enrich: --join stores.ndjson --inner: unmatched records need --unmatched FILE"
+	assert_equal "$(stderr_of_mbrun | sed -n 2p)" "usage: mb-enrich [--set 'NAME = EXPR'] [--date-parts FIELD[:PREFIX]]"
+}
+
 @test "a number key matches a string key with the same text" {
 	printf '%s\n' '{"k":7}' '{"k":"7"}' '{"k":null}' > in.tmp
 	printf 'k,v\n7,seven\n' > dim.tmp

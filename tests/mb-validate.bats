@@ -33,21 +33,22 @@ conserved() {
 }
 
 @test "empty input: no output, a report of nothing" {
-	run mbrun mb-validate --schema "$SCHEMA" -r "$R" /dev/null
+	run mbrun mb-validate --schema "$SCHEMA" -q "$Q" -r "$R" /dev/null
 	assert_success
 	assert_output ""
+	assert_equal "$(cat "$Q")" ""
 	assert_equal "$(counts)" "0 0 0 0 0"
 	assert_equal "$(jq -c .statistics "$R")" '{"evaluated_expectations":14,"successful_expectations":14,"unsuccessful_expectations":0,"success_percent":100}'
 }
 
 @test ".zst input is read as it is" {
-	run mbrun mb-validate --schema "$SCHEMA" good.ndjson.zst
+	run mbrun mb-validate --schema "$SCHEMA" -q "$Q" good.ndjson.zst
 	assert_success
 	assert_output "$(cat good.ndjson)"
 }
 
 @test "stdin and -" {
-	run bash -c "head -n 1 good.ndjson | mb-validate --schema '$SCHEMA' -"
+	run bash -c "head -n 1 good.ndjson | mb-validate --schema '$SCHEMA' -q '$Q' -"
 	assert_success
 	assert_output "$(head -n 1 good.ndjson)"
 }
@@ -75,7 +76,7 @@ EOF
 
 @test "the report is shaped like a Great Expectations result" {
 	mb-validate --schema "$SCHEMA" --unique order_id --check "$CHECK" \
-	    --not-future order_ts --now 2026-01-01T00:00:00Z -r "$R" bad.ndjson >/dev/null
+	    --not-future order_ts --now 2026-01-01T00:00:00Z -q "$Q" -r "$R" bad.ndjson >/dev/null
 	run jq -c '[.success, .statistics]' "$R"
 	assert_output '[false,{"evaluated_expectations":17,"successful_expectations":7,"unsuccessful_expectations":10,"success_percent":41.176471}]'
 	run jq -c '.results[] | select(.expectation_config.meta.rule != "schema") | [.expectation_config.expectation_type, .expectation_config.kwargs, .expectation_config.meta.action, .result]' "$R"
@@ -109,6 +110,34 @@ EOF
 	conserved
 }
 
+@test "a rule that quarantines needs --quarantine: status 2 before any input is read" {
+	run mbrun mb-validate --schema "$SCHEMA" --unique order_id --check "$CHECK" nonexistent.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$(stderr_of_mbrun | head -n 1)" "mb-validate: failing records need --quarantine FILE (or --drop RULE / --warn RULE to decide otherwise); rules that quarantine: parse, schema, amount_matches, unique"
+	assert_equal "$(stderr_of_mbrun | sed -n 2p)" "usage: mb-validate [--schema FILE] [--check 'NAME: EXPR'] [--unique F[,F...]]"
+	run mbrun mb-validate --unique order_id --warn unique nonexistent.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun | head -n 1)" "mb-validate: failing records need --quarantine FILE (or --drop RULE / --warn RULE to decide otherwise); rules that quarantine: parse"
+}
+
+@test "without --quarantine when every rule is dropped, warned or failed" {
+	run mbrun mb-validate --schema "$SCHEMA" --check "$CHECK" --drop parse --drop schema \
+	    --warn amount_matches -r "$R" good.ndjson bad.ndjson
+	assert_success
+	assert_output - <<EOF
+$(cat good.ndjson)
+$(sed -n '1p;7p;8p;9p' bad.ndjson)
+EOF
+	assert_equal "$(stderr_of_mbrun)" ""
+	assert_equal "$(counts)" "12 7 0 5 1"
+	conserved
+	run mbrun mb-validate --schema "$SCHEMA" --fail parse --fail schema bad.ndjson
+	assert_failure 3
+	assert_output "$(head -n 1 bad.ndjson)"
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: bad.ndjson:2: rule "schema" failed: field "quantity": not an integer'
+}
+
 @test "--fail stops at the first failing record with status 3, naming it" {
 	run mbrun mb-validate --schema "$SCHEMA" --fail schema -q "$Q" -r "$R" bad.ndjson
 	assert_failure 3
@@ -119,7 +148,7 @@ EOF
 }
 
 @test "--max-invalid: status 3 after all output is written" {
-	run mbrun mb-validate --schema "$SCHEMA" --max-invalid 0.5 -r "$R" bad.ndjson
+	run mbrun mb-validate --schema "$SCHEMA" --max-invalid 0.5 -q "$Q" -r "$R" bad.ndjson
 	assert_failure 3
 	assert_output - <<EOF
 $(head -n 1 bad.ndjson)
@@ -128,7 +157,8 @@ $(sed -n 8p bad.ndjson)
 $(sed -n 9p bad.ndjson)
 EOF
 	assert_equal "$(stderr_of_mbrun)" "mb-validate: 5 of 9 records quarantined, more than --max-invalid 0.5"
-	run mbrun mb-validate --schema "$SCHEMA" --max-invalid 0.6 bad.ndjson
+	assert_equal "$(wc -l < "$Q")" 5
+	run mbrun mb-validate --schema "$SCHEMA" --max-invalid 0.6 -q "$Q.2" bad.ndjson
 	assert_success
 }
 
@@ -140,7 +170,7 @@ EOF
 	assert_output ""
 	assert_equal "$(cat "$Q")" '{"n":"12","f":" 1.50 ","b":"true","s":"7","bad":"x","_errors":[{"rule":"schema","field":"n","message":"less than the minimum 20"},{"rule":"schema","field":"bad","message":"not a number"}]}'
 	printf '%s\n' '{"n":"21","f":" 1.50 ","b":"true","s":"7"}' > in.tmp
-	run mbrun mb-validate --schema s.tmp --coerce -r "$R" in.tmp
+	run mbrun mb-validate --schema s.tmp --coerce -q "$Q.2" -r "$R" in.tmp
 	assert_success
 	assert_output '{"n":21,"f":1.50,"b":true,"s":"7"}'
 	assert_equal "$(stderr_of_mbrun)" "mb-validate: coerced 3 values to the schema's types"
@@ -149,17 +179,17 @@ EOF
 }
 
 @test "--rescue moves fields the schema forbids into _rescued" {
-	run mbrun mb-validate --schema "$SCHEMA" --rescue -r "$R" bad.ndjson
+	run mbrun mb-validate --schema "$SCHEMA" --rescue -q "$Q" -r "$R" bad.ndjson
 	assert_success
 	assert_line --index 0 "$(head -n 1 bad.ndjson)"
-	run bash -c "sed -n 4p bad.ndjson | sed 's/\"order_id\"/\"customer_id\":\"C0000001\",&/; s/2025-13-45 25:61:00/2025-07-01T00:00:00Z/' | mb-validate --schema '$SCHEMA' --rescue"
+	run bash -c "sed -n 4p bad.ndjson | sed 's/\"order_id\"/\"customer_id\":\"C0000001\",&/; s/2025-13-45 25:61:00/2025-07-01T00:00:00Z/' | mb-validate --schema '$SCHEMA' --rescue -q '$Q.2'"
 	assert_success
 	assert_output '{"customer_id":"C0000001","order_id":"ORD-000000000004","order_ts":"2025-07-01T00:00:00Z","region":"West","status":"completed","product_id":"P00002","category":"Toys","store_id":"S004","quantity":1,"unit_price":5.00,"amount":5.00,"payment_method":"card","_rescued":{"coupon":"X1"}}'
 }
 
 @test "lineage fields (_source, _hash...) are allowed by additionalProperties false" {
 	line='{"order_id":"ORD-000000000001","customer_id":"C0000123","order_ts":"2025-07-04T12:34:56Z","region":"North","status":"completed","product_id":"P00042","category":"Electronics","store_id":"S007","quantity":2,"unit_price":19.99,"amount":39.98,"payment_method":"card","_source":"a.ndjson","_offset":1,"_ingested_at":"2025-07-04T12:35:00.000Z","_hash":"f5a72556edf34f3b"}'
-	run bash -c "printf '%s\n' '$line' | mb-validate --schema '$SCHEMA'"
+	run bash -c "printf '%s\n' '$line' | mb-validate --schema '$SCHEMA' -q '$Q'"
 	assert_success
 	assert_output "$line"
 }
@@ -282,7 +312,7 @@ EOF
 
 @test "| head -n 1: status 0 and nothing on stderr" {
 	for i in $(seq 2000); do cat good.ndjson; done > "$BATS_TEST_TMPDIR/many.ndjson"
-	run bash -c "mb-validate --schema '$SCHEMA' '$BATS_TEST_TMPDIR/many.ndjson' 2>'$BATS_TEST_TMPDIR/err' | head -n 1; echo \"\${PIPESTATUS[0]}\""
+	run bash -c "mb-validate --schema '$SCHEMA' -q '$Q' '$BATS_TEST_TMPDIR/many.ndjson' 2>'$BATS_TEST_TMPDIR/err' | head -n 1; echo \"\${PIPESTATUS[0]}\""
 	assert_output "$(head -n 1 good.ndjson)
 0"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
@@ -290,7 +320,7 @@ EOF
 
 @test "streaming: a record comes out while the input is still open" {
 	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
-	mb-validate --schema "$SCHEMA" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	mb-validate --schema "$SCHEMA" -q "$Q" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
 	exec 5>"$BATS_TEST_TMPDIR/in" 6<"$BATS_TEST_TMPDIR/out"
 	head -n 1 good.ndjson >&5
 	read -r -t 10 line <&6
@@ -301,7 +331,7 @@ EOF
 
 @test "SIGTERM writes the report of what was seen" {
 	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
-	mb-validate --schema "$SCHEMA" -r "$R" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	mb-validate --schema "$SCHEMA" -q "$Q" -r "$R" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
 	pid=$!
 	exec 5>"$BATS_TEST_TMPDIR/in" 6<"$BATS_TEST_TMPDIR/out"
 	head -n 2 good.ndjson >&5
