@@ -117,12 +117,11 @@ mb_dec_sub(mb_dec a, mb_dec b, mb_dec *out)
 int
 mb_dec_mul(mb_dec a, mb_dec b, mb_dec *out)
 {
-	__int128 x = a.v < 0 ? -a.v : a.v, y = b.v < 0 ? -b.v : b.v;
 	int scale = a.scale + b.scale;
 
-	if (x != 0 && y > LIMIT / x)
+	if (__builtin_mul_overflow(a.v, b.v, &out->v) || out->v > LIMIT ||
+	    out->v < -LIMIT)
 		return mb_seterr("decimal overflow");
-	out->v = a.v * b.v;
 	while (scale > MAXSCALE) {
 		*out = mb_dec_round((mb_dec){ out->v, scale }, scale - 1);
 		scale--;
@@ -211,15 +210,25 @@ mb_buf_dec(mb_buf *b, mb_dec a)
 	char tmp[64], *e = tmp + sizeof(tmp), *s = e;
 	unsigned __int128 v = a.v < 0 ? (unsigned __int128)0 - (unsigned __int128)a.v
 	    : (unsigned __int128)a.v;
+	uint64_t v64;
 	int k = 0;
 
-	do {
+	/* 128-bit division per digit only for the digits above 2^64. */
+	while (v > UINT64_MAX) {
 		if (k == a.scale && k > 0)
 			*--s = '.';
 		*--s = (char)('0' + (int)(v % 10));
 		v /= 10;
 		k++;
-	} while (v || k <= a.scale);
+	}
+	v64 = (uint64_t)v;
+	do {
+		if (k == a.scale && k > 0)
+			*--s = '.';
+		*--s = (char)('0' + (int)(v64 % 10));
+		v64 /= 10;
+		k++;
+	} while (v64 || k <= a.scale);
 	if (a.v < 0)
 		*--s = '-';
 	mb_buf_add(b, s, (size_t)(e - s));

@@ -65,7 +65,7 @@ hex4(const char *p)
 /* Checks the string starting after its opening quote at i; returns the
  * index after the closing quote, or 0 on error. */
 static size_t
-check_str(const char *p, size_t n, size_t i)
+check_str(const char *p, size_t n, size_t i, int *esc)
 {
 	const unsigned char *u = (const unsigned char *)p;
 	size_t k;
@@ -103,6 +103,8 @@ check_str(const char *p, size_t n, size_t i)
 				bad(n, "unterminated string");
 				return 0;
 			}
+			if (esc)
+				*esc = 1;
 			switch (p[i + 1]) {
 			case '"': case '\\': case '/': case 'b': case 'f':
 			case 'n': case 'r': case 't':
@@ -180,6 +182,7 @@ static int
 check(const char *p, size_t n, int want_object, int *lineage, mb_buf *top)
 {
 	mb_jfield *f = NULL;
+	int kesc = 0;
 	unsigned char stk0[64], *stk = stk0;
 	mb_buf big = { 0 };
 	size_t depth = 0, cap = sizeof(stk0) * 8, i = 0, j;
@@ -239,7 +242,7 @@ value:
 		}
 		goto value;
 	case '"':
-		if ((i = check_str(p, n, i + 1)) == 0)
+		if ((i = check_str(p, n, i + 1, NULL)) == 0)
 			goto out;
 		goto after;
 	case 't':
@@ -334,17 +337,20 @@ key:
 			badc(p, n, i, "expected a key in double quotes");
 		goto out;
 	}
-	if ((j = check_str(p, n, i + 1)) == 0)
+	kesc = 0;
+	if ((j = check_str(p, n, i + 1, &kesc)) == 0)
 		goto out;
 	if (lineage && depth == 1 && j - i == 9 && memcmp(p + i + 1, "_source", 7) == 0)
 		*lineage = 1;
 	if (top != NULL && depth == 1) {
-		mb_buf_grow(top, sizeof(*f));
+		if (top->cap - top->len <= sizeof(*f))
+			mb_buf_grow(top, sizeof(*f));
 		f = (mb_jfield *)(top->p + top->len);
 		top->len += sizeof(*f);
 		f->ks = i + 1;
 		f->ke = j - 1;
 		f->vs = f->ve = 0;
+		f->kesc = kesc;
 	}
 	i = j;
 	while (i < n && WS(p[i]))

@@ -245,6 +245,7 @@ int mb_json_check_line(const char *p, size_t n, int *lineage);
 typedef struct mb_jfield {
 	size_t ks, ke;		/* the key's raw text, without quotes */
 	size_t vs, ve;		/* the value's raw text (a string with its quotes) */
+	int kesc;		/* the key has backslash escapes */
 } mb_jfield;
 int mb_json_scan_object(const char *p, size_t n, mb_buf *fields);
 /* Unescapes the body of a JSON string (without quotes), appending to out. */

@@ -201,16 +201,18 @@ mb_rec_field(const mb_rec *r, int i)
 	return i + 1;
 }
 
-/* Does the raw key (escapes and all) spell name? */
+/* Does the raw key (escapes and all) spell name?  esc: the key has
+ * escapes (-1: not known). */
 static int
-keyeq(const mb_rec *r, const char *k, size_t kl, const char *name, size_t n)
+keyeq(const mb_rec *r, const char *k, size_t kl, int esc, const char *name,
+    size_t n)
 {
 	mb_buf *tmp;
 
 	if (kl == n)
 		return memcmp(k, name, n) == 0;
 	/* Only a key with escapes is longer than the name it spells. */
-	if (kl < n || memchr(k, '\\', kl) == NULL)
+	if (kl < n || esc == 0 || (esc < 0 && memchr(k, '\\', kl) == NULL))
 		return 0;
 	tmp = &((mb_rec *)r)->tmp;
 	tmp->len = 0;
@@ -221,7 +223,8 @@ keyeq(const mb_rec *r, const char *k, size_t kl, const char *name, size_t n)
 static int
 topkey(const mb_rec *r, int i, const char *name, size_t n)
 {
-	return keyeq(r, r->p + FIELD(r, i).ks, FIELD(r, i).ke - FIELD(r, i).ks, name, n);
+	return keyeq(r, r->p + FIELD(r, i).ks, FIELD(r, i).ke - FIELD(r, i).ks,
+	    FIELD(r, i).kesc, name, n);
 }
 
 /* Value handle of key `name` in object v, or -1. */
@@ -240,7 +243,7 @@ member(const mb_rec *r, int v, const char *name, size_t n)
 		return -1;
 	for (i = t + 1; i < (int)r->ntok && r->tok[i].start < r->tok[t].end; i++)
 		if (r->tok[i].parent == t &&
-		    keyeq(r, r->p + r->tok[i].start, (size_t)(r->tok[i].end - r->tok[i].start), name, n))
+		    keyeq(r, r->p + r->tok[i].start, (size_t)(r->tok[i].end - r->tok[i].start), -1, name, n))
 			return TOKBASE + i + 1;
 	return -1;
 }
@@ -287,7 +290,8 @@ mb_rec_findh(const mb_rec *r, const char *name, size_t n, int *hint)
 			*hint = i;
 			return i + 1;
 		}
-	return mb_rec_findn(r, name, n);
+	/* Not a top-level key: only a dotted path can still be found. */
+	return memchr(name, '.', n) ? mb_rec_findn(r, name, n) : -1;
 }
 
 int
