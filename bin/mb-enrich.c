@@ -1227,14 +1227,23 @@ process(mb_rec *r, const mb_line *ln)
 	D.nin++;
 	D.curline = ln->lineno;
 	if (ln->toolong || mb_rec_parse(r, ln->p, ln->len) < 0) {
+		/* Not lost: passed on as a _raw record with the reason, which
+		 * mb-validate quarantines under rule "parse". */
+		const char *why = ln->toolong ? "line longer than the limit" :
+		    mb_errmsg();
+
 		D.nbad++;
 		if (D.strict)
 			mb_die(MB_EXIT_FAIL, "%s:%llu: %s", D.curname,
-			    (unsigned long long)ln->lineno, ln->toolong ?
-			    "line too long" : mb_errmsg());
-		mb_warn("%s:%llu: not a JSON object, skipped: %s", D.curname,
-		    (unsigned long long)ln->lineno, ln->toolong ?
-		    "line too long" : mb_errmsg());
+			    (unsigned long long)ln->lineno, why);
+		mb_warn("%s:%llu: not a JSON object, passed on as _raw: %s",
+		    D.curname, (unsigned long long)ln->lineno, why);
+		mb_buf_reset(&D.out);
+		mb_buf_addc(&D.out, '{');
+		mb_buf_raw_fields(&D.out, ln->p, ln->len, why);
+		mb_buf_add(&D.out, "}\n", 2);
+		mb_out_buf(&D.out);
+		D.nout++;
 		return;
 	}
 	if (!D.checked) {
@@ -1664,7 +1673,7 @@ main(int argc, char *argv[])
 		mb_warn("%llu expression errors gave null",
 		    (unsigned long long)D.nerrors);
 	if (D.nbad > 0)
-		mb_warn("%llu lines were not JSON objects and were skipped",
+		mb_warn("%llu lines were not JSON objects and were passed on as _raw",
 		    (unsigned long long)D.nbad);
 	if (D.ufd >= 0 && close(D.ufd) != 0)
 		mb_die(MB_EXIT_FAIL, "%s: %s", D.unmatched, strerror(errno));

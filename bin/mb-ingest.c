@@ -123,15 +123,9 @@ bad(const char *file, const char *raw, size_t n, uint64_t lineno, uint64_t hash,
 	}
 	if (shown++ < MAX_SHOWN)
 		mb_warn("%s:%llu: %s", file, (unsigned long long)lineno, why);
-	LIT(b, "{\"_raw\":");
-	if (mb_buf_json_str(b, raw, n) > 0) {
-		LIT(b, ",\"_raw_b64\":\"");
-		mb_buf_b64(b, raw, n);
-		mb_buf_addc(b, '"');
-	}
-	LIT(b, ",\"_errors\":[{\"rule\":\"parse\",\"field\":null,\"message\":");
-	mb_buf_json_str(b, why, strlen(why));
-	LIT(b, "}],");
+	mb_buf_addc(b, '{');
+	mb_buf_raw_fields(b, raw, n, why);
+	mb_buf_addc(b, ',');
 	lineage(b, lineno, hash);
 	mb_buf_free(&m);
 	if (b == &rec)

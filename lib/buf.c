@@ -305,3 +305,19 @@ mb_buf_free(mb_buf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 }
+
+void
+mb_buf_raw_fields(mb_buf *b, const char *raw, size_t n, const char *msg)
+{
+	static const char errs[] = ",\"_errors\":[{\"rule\":\"parse\",\"field\":null,\"message\":";
+
+	mb_buf_add(b, "\"_raw\":", 7);
+	if (mb_buf_json_str(b, raw, n) > 0) {
+		mb_buf_add(b, ",\"_raw_b64\":\"", 13);
+		mb_buf_b64(b, raw, n);
+		mb_buf_addc(b, '"');
+	}
+	mb_buf_add(b, errs, sizeof(errs) - 1);
+	mb_buf_json_str(b, msg, strlen(msg));
+	mb_buf_add(b, "}]", 2);
+}

@@ -71,6 +71,11 @@ void mb_buf_addhex64(mb_buf *b, uint64_t v);	/* 16 lower-case hex digits */
  * become U+FFFD; returns the number of bytes replaced (0 for valid input). */
 size_t mb_buf_json_str(mb_buf *b, const char *s, size_t n);
 void mb_buf_b64(mb_buf *b, const void *p, size_t n);	/* base64, no quotes */
+/* The fields of a record that could not be read (DESIGN.md): "_raw" with
+ * its text, "_raw_b64" with its exact bytes when they are not UTF-8, and
+ * "_errors" with rule "parse" and msg; appended without braces, so the
+ * caller can add fields before closing the object. */
+void mb_buf_raw_fields(mb_buf *b, const char *raw, size_t n, const char *msg);
 void mb_buf_free(mb_buf *b);
 static inline void mb_buf_reset(mb_buf *b) { b->len = 0; }
 /* NUL-terminates without counting the NUL in len; returns b->p. */

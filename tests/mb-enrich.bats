@@ -202,12 +202,16 @@ EOF
 	assert_equal "$(stderr_of_mbrun)" 'mb-enrich: --date-parts ts: unknown field "ts" (not in the first record)'
 }
 
-@test "a line that is not JSON is skipped with a warning" {
+@test "a line that is not JSON is passed on as a _raw record with the reason" {
+	raw='{"_raw":"{\"order_id\":\"ORD-000000000005\",\"customer_id\":\"C0000111\",","_errors":[{"rule":"parse","field":null,"message":"column 57: unexpected end of line, expected a key in double quotes"}]}'
 	run mbrun mb-enrich bad.ndjson
 	assert_success
-	assert_output "$(sed 5d bad.ndjson | strip_time)"
-	assert_equal "$(stderr_of_mbrun)" "mb-enrich: bad.ndjson:5: not a JSON object, skipped: column 57: unexpected end of line, expected a key in double quotes
-mb-enrich: 1 lines were not JSON objects and were skipped"
+	assert_output "$({ sed -n 1,4p bad.ndjson; echo "$raw"; sed -n '6,$p' bad.ndjson; } | strip_time)"
+	assert_equal "$(stderr_of_mbrun)" "mb-enrich: bad.ndjson:5: not a JSON object, passed on as _raw: column 57: unexpected end of line, expected a key in double quotes
+mb-enrich: 1 lines were not JSON objects and were passed on as _raw"
+	# and mb-validate quarantines it under rule parse
+	run bash -c "mb-enrich --quiet bad.ndjson | mb-validate --quarantine $BATS_TEST_TMPDIR/q.ndjson > /dev/null; jq -c 'select(._source == null) | ._errors' $BATS_TEST_TMPDIR/q.ndjson"
+	assert_output '[{"rule":"parse","field":null,"message":"column 57: unexpected end of line, expected a key in double quotes"}]'
 }
 
 @test "a bad flag is status 2 with the usage; --help is status 0" {
