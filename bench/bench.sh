@@ -47,11 +47,12 @@ fi
 export DUCKDB="${DUCKDB:-}"
 
 echo "mb bench: $N orders, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "peers: jq $(jq --version 2>/dev/null | tr -d jq-), mlr $(mlr --version 2>/dev/null | sed 's/mlr //'), zstd $(zstd -V 2>/dev/null | sed 's/.*v\([0-9.]*\).*/\1/'), duckdb ${DUCKDB:+yes}${DUCKDB:-not installed}"
+echo "peers: jq $(jq --version 2>/dev/null | tr -d jq-), mlr $(mlr --version 2>/dev/null | sed 's/mlr //'), zstd $(zstd -V 2>/dev/null | sed 's/.*v\([0-9.]*\).*/\1/'), duckdb $([ -n "$DUCKDB" ] && echo "$DUCKDB" || echo 'not installed')"
 echo
 echo "mb-gen"
 run "mb-gen -n $N (ndjson)" 0 "$N" "mb-gen -n $N > $ND"
 mb-gen -n "$N" --format csv > "$CSV"
+sync	# the new files' writeback must not run during the timings
 NDB=$(wc -c < "$ND")
 CSVB=$(wc -c < "$CSV")
 echo "  data: $ND $(awk -v b="$NDB" 'BEGIN{printf "%.1f MB", b/1e6}'), $CSV $(awk -v b="$CSVB" 'BEGIN{printf "%.1f MB", b/1e6}')"

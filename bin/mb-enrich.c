@@ -22,6 +22,7 @@
 #include "mb.h"
 #include "expr.h"
 #include "htab.h"
+#include "lake.h"
 
 /* ---- SHA-256 and HMAC, for --mask ------------------------------------------ */
 
@@ -627,6 +628,59 @@ dim_row(join *j, mb_rec *r, const char *json, size_t n, uint64_t lineno)
 	j->nrows++;
 }
 
+/* A dimension table stored as a dataset: the records of its newest
+ * snapshot, each file's checksum checked as it is read. */
+struct dimds {
+	join *j;
+	mb_rec *r;
+	uint64_t n;
+};
+
+static void
+dim_chunk(const void *p, size_t n, void *ctx)
+{
+	struct dimds *d = ctx;
+	const char *s = p, *e = s + n, *nl;
+
+	for (; s < e; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(e - s))) == NULL)
+			nl = e;
+		if (nl > s)
+			dim_row(d->j, d->r, s, (size_t)(nl - s), ++d->n);
+	}
+}
+
+static void
+load_dim_dataset(join *j, mb_rec *r)
+{
+	struct dimds d = { j, r, 0 };
+	mb_lake_reader *rd;
+	mb_lake_snap s;
+	mb_lake *l;
+	mb_buf path = { 0 };
+
+	if ((l = mb_lake_open(j->path, 0)) == NULL)
+		mb_die(MB_EXIT_USAGE, "%s: %s", j->path, mb_errmsg());
+	mb_lake_snap_init(&s);
+	if (mb_lake_snap_load(l, -1, &s) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", j->path, mb_errmsg());
+	rd = mb_lake_reader_new();
+	j->rows = mb_htab_new(sizeof(uint32_t));
+	for (size_t i = 0; i < s.n; i++) {
+		mb_buf_reset(&path);
+		mb_buf_printf(&path, "%s/%s", j->path, s.files[i].path);
+		if (mb_lake_reader_cat(rd, path.p, &s.files[i], dim_chunk, &d) < 0)
+			mb_die(MB_EXIT_FAIL, "%s: %s: %s", j->path, s.files[i].path,
+			    mb_errmsg());
+	}
+	if (j->nrows == 0)
+		mb_die(MB_EXIT_USAGE, "%s: no rows", j->path);
+	mb_buf_free(&path);
+	mb_lake_reader_free(rd);
+	mb_lake_snap_free(&s);
+	mb_lake_close(l);
+}
+
 static void
 load_dim(join *j)
 {
@@ -640,9 +694,11 @@ load_dim(join *j)
 	struct stat st;
 	int rc;
 
-	if (stat(j->path, &st) == 0 && S_ISDIR(st.st_mode))
-		mb_die(MB_EXIT_USAGE, "%s: a folder; join a file (mb-cat DIR > "
-		    "FILE reads a dataset)", j->path);
+	if (stat(j->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		load_dim_dataset(j, r);
+		mb_rec_free(r);
+		return;
+	}
 	if ((in = mb_in_open(j->path, 0)) == NULL)
 		mb_die(MB_EXIT_USAGE, "%s", mb_errmsg());
 	np = mb_in_peek(in, &peek, 64);

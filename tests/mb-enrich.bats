@@ -202,6 +202,17 @@ EOF
 	assert_equal "$(stderr_of_mbrun)" 'mb-enrich: --date-parts ts: unknown field "ts" (not in the first record)'
 }
 
+@test "--join a dataset folder gives what the same table as a file gives" {
+	mb-ingest --quiet products.csv | mb-write -p category "$BATS_TEST_TMPDIR/dim"
+	run mbrun mb-enrich --join "$BATS_TEST_TMPDIR/dim" --on product_id --fields brand,product_name good.ndjson
+	assert_success
+	assert_output "$(mb-enrich --join products.csv --on product_id --fields brand,product_name good.ndjson | strip_time)"
+	[[ "$output" == *'"brand":"Acme"'* ]]
+	run mbrun mb-enrich --join "$BATS_TEST_TMPDIR" --on product_id good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" "mb-enrich: $BATS_TEST_TMPDIR: not a dataset (no _mb_log folder)"
+}
+
 @test "a line that is not JSON is passed on as a _raw record with the reason" {
 	raw='{"_raw":"{\"order_id\":\"ORD-000000000005\",\"customer_id\":\"C0000111\",","_errors":[{"rule":"parse","field":null,"message":"column 57: unexpected end of line, expected a key in double quotes"}]}'
 	run mbrun mb-enrich bad.ndjson
