@@ -25,7 +25,7 @@ DEPS = $(DEPS_BUILD) $(DEPS_TEST)
 PKG = $(shell pkg-config $(1) $(2) 2>/dev/null || echo $(3))
 MB_CPPFLAGS = -Ilib -D_GNU_SOURCE -DJSMN_PARENT_LINKS -DJSMN_STRICT \
 	$(call PKG,--cflags,libzstd libxxhash,)
-MB_CFLAGS = -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter
+MB_CFLAGS = -std=c11 -pthread -Wall -Wextra -Werror -Wno-unused-parameter
 MB_LDLIBS = $(call PKG,--libs,libzstd,-lzstd) \
 	$(call PKG,--libs,libxxhash,-lxxhash) -lcsv -lm
 CURL_LIBS = $(call PKG,--libs,libcurl,-lcurl)

@@ -174,7 +174,10 @@ typedef struct mb_lake_writer mb_lake_writer;
 
 mb_lake_writer *mb_lake_writer_new(mb_lake *l, const mb_lake_wopts *o);
 /* Adds one NDJSON record (without "\n"); its partition comes from its
- * fields.  -1 when a write failed; -2 when it is not a JSON object. */
+ * fields.  -1 when a write failed (this one, or an earlier frame that the
+ * writer's compressor thread wrote); -2 when it is not a JSON object.
+ * A writer is used from one thread; it runs one of its own, which
+ * mb_lake_writer_free() joins. */
 int mb_lake_writer_put(mb_lake_writer *w, const char *p, size_t n);
 /* Adds a record to a given partition (compaction). */
 int mb_lake_writer_put_part(mb_lake_writer *w, const char *pdir, size_t pdlen,

@@ -4,14 +4,27 @@
  *
  * Memory stays bounded whatever the number of partitions: records wait in
  * a per-part buffer that is compressed as one zstd frame when it reaches
- * CHUNK bytes, or BUDGET divided by the number of open parts when that is
- * less, with one compression context for the whole writer; at most
- * MAXOPEN part files are open, and the least recently used one is closed
- * (its partition rolls over to a new part) to open another.
+ * CHUNK bytes, or BUDGET divided by the number of buffers that can be
+ * full at once when that is less; at most MAXOPEN part files are open, and
+ * the least recently used one is closed (its partition rolls over to a
+ * new part) to open another.
+ *
+ * One compressor thread, with the writer's one compression context, turns
+ * full buffers into frames and writes them, while the caller goes on
+ * reading and filling: a full buffer goes into a queue of QMAX and the part
+ * takes an empty one.  The thread owns a part file's descriptor once its
+ * close is queued, and its checksum state and compressed size until the
+ * queue is drained; a commit drains the queue before it reads them.  A
+ * part's first frame is waited for, so that a file that cannot be written
+ * at all fails at the record that started it; a later failure is reported
+ * by the next flush or by the commit.  Without the thread (it could not be
+ * started) the frames are written inline.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,16 +38,38 @@
 #define CHUNK ((size_t)4 << 20)
 #define BUDGET ((size_t)32 << 20)
 #define MAXOPEN 64
+#define QMAX 2			/* full buffers waiting for the compressor */
+#define NSPARE 2		/* empty ones kept for reuse */
+/* Buffers besides the open parts' own: queued, compressing, spare. */
+#define INFLIGHT (QMAX + 1 + NSPARE)
+
+/* A part file as the compressor writes it. */
+struct sink {
+	const char *rel;	/* the part's rel */
+	char *path;		/* the full path, for messages */
+	XXH3_state_t *xs;	/* NULL once closed */
+	uint64_t cbytes, xxh3;
+};
 
 struct part {
 	char *rel;		/* pdir/part-...ndjson.zst */
 	char *pvals;
 	size_t slot;
-	int fd;			/* -1 once closed */
-	XXH3_state_t *xs;
-	uint64_t records, bytes, cbytes, xxh3;
+	int fd;			/* -1 once closed (or its close queued) */
+	struct sink *k;
+	uint64_t records, bytes;
+	uint64_t frames;	/* queued */
 	mb_buf pend;
 	uint64_t used;		/* LRU clock */
+};
+
+/* One frame to compress and write to fd; with close, then fsync and
+ * close fd.  The job owns text and, with close, fd. */
+struct job {
+	struct sink *k;
+	mb_buf text;
+	int fd;
+	int close;
 };
 
 /* A partition written to since the last commit. */
@@ -62,8 +97,21 @@ struct mb_lake_writer {
 	int level;
 	uint64_t maxbytes;
 	char *tool;
-	ZSTD_CCtx *cc;
+	ZSTD_CCtx *cc;		/* the compressor's */
 	mb_buf zout;
+
+	/* the compressor thread; mu guards what follows it */
+	pthread_t thr;
+	int thr_on;
+	pthread_mutex_t mu;
+	pthread_cond_t work, room, done;
+	struct job q[QMAX];
+	size_t qhead, qn;
+	mb_buf spare[NSPARE];
+	size_t nspare;
+	uint64_t queued, finished;
+	int quit, failed;
+	char werr[512];		/* the first failure's message */
 
 	struct part *parts;
 	size_t nparts, capparts, nopen;
@@ -87,6 +135,197 @@ struct mb_lake_writer {
 	size_t last_files, last_removed;
 };
 
+/* ---- the compressor ---------------------------------------------------- */
+
+/* Compresses and writes one job; -1 with mb_errmsg() of this thread. */
+static int
+run_job(mb_lake_writer *w, struct job *j)
+{
+	struct sink *k = j->k;
+	size_t bound, n;
+	int r = 0;
+
+	if (j->text.len > 0) {
+		bound = ZSTD_compressBound(j->text.len);
+		if (w->zout.cap < bound) {
+			mb_buf_free(&w->zout);
+			mb_buf_grow(&w->zout, bound);
+		}
+		n = ZSTD_compress2(w->cc, w->zout.p, w->zout.cap, j->text.p,
+		    j->text.len);
+		if (ZSTD_isError(n))
+			r = mb_seterr("%s: zstd: %s", k->rel,
+			    ZSTD_getErrorName(n));
+		else if (mb_write_all(j->fd, w->zout.p, n) == -1)
+			r = mb_seterr("%s: %s", k->path, strerror(errno));
+		else {
+			XXH3_64bits_update(k->xs, w->zout.p, n);
+#ifdef SYNC_FILE_RANGE_WRITE
+			/* Start the writeback now, so that the fsync at the
+			 * close has little left to wait for; a failure shows
+			 * there. */
+			(void)sync_file_range(j->fd, (off_t)k->cbytes,
+			    (off_t)n, SYNC_FILE_RANGE_WRITE);
+#endif
+			k->cbytes += n;
+		}
+	}
+	if (!j->close)
+		return r;
+	if (r == 0 && fsync(j->fd) == -1)
+		r = mb_seterr("%s: %s", k->path, strerror(errno));
+	if (close(j->fd) == -1 && r == 0)
+		r = mb_seterr("%s: %s", k->path, strerror(errno));
+	if (r == 0) {
+		k->xxh3 = XXH3_64bits_digest(k->xs);
+		XXH3_freeState(k->xs);
+		k->xs = NULL;
+	}
+	return r;
+}
+
+/* After a failure, a job is only let go of. */
+static void
+skip_job(struct job *j)
+{
+	if (j->close)
+		close(j->fd);
+}
+
+/* With mu held: records the outcome of a job and keeps its buffer. */
+static void
+finish_job(mb_lake_writer *w, struct job *j, int r)
+{
+	if (r == -1 && !w->failed) {
+		w->failed = 1;
+		snprintf(w->werr, sizeof(w->werr), "%s", mb_errmsg());
+	}
+	if (w->nspare < NSPARE && j->text.cap <= CHUNK + 4096) {
+		j->text.len = 0;
+		w->spare[w->nspare++] = j->text;
+	} else
+		mb_buf_free(&j->text);
+	w->finished++;
+	pthread_cond_broadcast(&w->done);
+}
+
+static void *
+compressor(void *arg)
+{
+	mb_lake_writer *w = arg;
+	struct job j;
+	int failed, r;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->qn == 0 && !w->quit)
+			pthread_cond_wait(&w->work, &w->mu);
+		if (w->qn == 0)
+			break;
+		j = w->q[w->qhead];
+		w->qhead = (w->qhead + 1) % QMAX;
+		w->qn--;
+		failed = w->failed;
+		pthread_cond_signal(&w->room);
+		pthread_mutex_unlock(&w->mu);
+		r = 0;
+		if (failed)
+			skip_job(&j);
+		else
+			r = run_job(w, &j);
+		pthread_mutex_lock(&w->mu);
+		finish_job(w, &j, r);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* The thread takes no signals: they stay with the caller, whose reads
+ * they are meant to interrupt. */
+static void
+start_compressor(mb_lake_writer *w)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	w->thr_on = pthread_create(&w->thr, NULL, compressor, w) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void
+stop_compressor(mb_lake_writer *w)
+{
+	if (!w->thr_on)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thr, NULL);
+	w->thr_on = 0;
+}
+
+/* With mu held: -1 and the message when a job failed. */
+static int
+failure(mb_lake_writer *w)
+{
+	return w->failed ? mb_seterr("%s", w->werr) : 0;
+}
+
+/*
+ * Hands j to the compressor; with wait, returns once it is written.  Into
+ * *spare (when not NULL) goes an empty buffer to reuse, or an unallocated
+ * one.  -1 when this or an earlier job failed.
+ */
+static int
+submit(mb_lake_writer *w, struct job *j, int wait, mb_buf *spare)
+{
+	uint64_t seq;
+	int r;
+
+	pthread_mutex_lock(&w->mu);
+	if (w->thr_on) {
+		while (w->qn == QMAX)
+			pthread_cond_wait(&w->room, &w->mu);
+		w->q[(w->qhead + w->qn) % QMAX] = *j;
+		w->qn++;
+		seq = ++w->queued;
+		pthread_cond_signal(&w->work);
+		while (wait && w->finished < seq)
+			pthread_cond_wait(&w->done, &w->mu);
+	} else {
+		w->queued++;
+		r = 0;
+		if (w->failed)
+			skip_job(j);
+		else
+			r = run_job(w, j);
+		finish_job(w, j, r);
+	}
+	if (spare != NULL)
+		*spare = w->nspare > 0 ? w->spare[--w->nspare] : (mb_buf){0};
+	r = failure(w);
+	pthread_mutex_unlock(&w->mu);
+	return r;
+}
+
+/* Waits until every queued job is written; -1 when one failed. */
+static int
+drain(mb_lake_writer *w)
+{
+	int r;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->finished < w->queued)
+		pthread_cond_wait(&w->done, &w->mu);
+	r = failure(w);
+	pthread_mutex_unlock(&w->mu);
+	return r;
+}
+
+/* ---- the writer -------------------------------------------------------- */
+
 mb_lake_writer *
 mb_lake_writer_new(mb_lake *l, const mb_lake_wopts *o)
 {
@@ -99,6 +338,10 @@ mb_lake_writer_new(mb_lake *l, const mb_lake_wopts *o)
 		free(w);
 		return NULL;
 	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->room, NULL);
+	pthread_cond_init(&w->done, NULL);
 	w->l = l;
 	w->next = latest + 1;
 	w->pcols = mb_xcalloc((size_t)o->npcols + 1, sizeof(char *));
@@ -136,6 +379,7 @@ mb_lake_writer_new(mb_lake *l, const mb_lake_wopts *o)
 	ZSTD_CCtx_setParameter(w->cc, ZSTD_c_compressionLevel, w->level);
 	ZSTD_CCtx_setParameter(w->cc, ZSTD_c_checksumFlag, 1);
 	w->last = -1;
+	start_compressor(w);
 	return w;
 }
 
@@ -452,67 +696,52 @@ full(mb_lake_writer *w, const char *rel)
 }
 
 /* The size of a frame: CHUNK, or less when many parts are open, so that
- * all their buffers together stay within BUDGET. */
+ * all their buffers and those in flight together stay within BUDGET. */
 static size_t
 frame_size(const mb_lake_writer *w)
 {
-	size_t n = BUDGET / (w->nopen ? w->nopen : 1);
+	size_t n = BUDGET / (w->nopen + INFLIGHT);
 
 	if (n < ((size_t)64 << 10))
 		n = (size_t)64 << 10;
 	return n < CHUNK ? n : CHUNK;
 }
 
-/* Compresses a part's pending text as one zstd frame and writes it. */
+/* Queues a part's pending text as one zstd frame; the part gets an
+ * empty buffer.  The first frame of a part is waited for. */
 static int
 flush_part(mb_lake_writer *w, struct part *pt)
 {
-	size_t bound, n;
+	struct job j = { pt->k, pt->pend, pt->fd, 0 };
+	int r;
 
 	if (pt->pend.len == 0)
 		return 0;
-	bound = ZSTD_compressBound(pt->pend.len);
-	if (w->zout.cap < bound) {
-		mb_buf_free(&w->zout);
-		mb_buf_grow(&w->zout, bound);
-	}
-	n = ZSTD_compress2(w->cc, w->zout.p, w->zout.cap, pt->pend.p,
-	    pt->pend.len);
-	if (ZSTD_isError(n))
-		return mb_seterr("%s: zstd: %s", pt->rel, ZSTD_getErrorName(n));
-	if (mb_write_all(pt->fd, w->zout.p, n) == -1)
-		return mb_seterr("%s: %s", full(w, pt->rel), strerror(errno));
-	XXH3_64bits_update(pt->xs, w->zout.p, n);
-	pt->cbytes += n;
 	w->pend_bytes -= pt->pend.len;
-	pt->pend.len = 0;
+	r = submit(w, &j, pt->frames++ == 0, &pt->pend);
 	/* Keep the buffer for the next frame unless more parts are open
 	 * now than when it grew. */
 	if (pt->pend.cap > 2 * frame_size(w))
 		mb_buf_free(&pt->pend);
-	return 0;
+	return r;
 }
 
+/* Queues the last frame and the fsync and close of a part; its file
+ * belongs to the compressor from here on. */
 static int
 close_part(mb_lake_writer *w, struct part *pt)
 {
+	struct job j = { pt->k, pt->pend, pt->fd, 1 };
+
 	if (pt->fd < 0)
 		return 0;
-	if (flush_part(w, pt) == -1)
-		return -1;
-	if (fsync(pt->fd) == -1 || close(pt->fd) == -1) {
-		pt->fd = -1;
-		w->nopen--;
-		return mb_seterr("%s: %s", full(w, pt->rel), strerror(errno));
-	}
+	w->pend_bytes -= pt->pend.len;
+	pt->pend = (mb_buf){0};
 	pt->fd = -1;
 	w->nopen--;
-	pt->xxh3 = XXH3_64bits_digest(pt->xs);
-	XXH3_freeState(pt->xs);
-	pt->xs = NULL;
 	if (w->slots[pt->slot].cur == pt - w->parts)
 		w->slots[pt->slot].cur = -1;
-	return 0;
+	return submit(w, &j, j.text.len > 0 && pt->frames++ == 0, NULL);
 }
 
 /* Makes the folders of a partition; remembers the parents of those it
@@ -596,9 +825,12 @@ open_part(mb_lake_writer *w, size_t si, const char *pvals)
 	pt->pvals = pvals != NULL ? mb_xstrdup(pvals) : pvals_json(w);
 	pt->slot = si;
 	pt->fd = fd;
-	if ((pt->xs = XXH3_createState()) == NULL)
+	pt->k = mb_xcalloc(1, sizeof(*pt->k));
+	pt->k->rel = pt->rel;
+	pt->k->path = mb_xstrdup(full(w, pt->rel));
+	if ((pt->k->xs = XXH3_createState()) == NULL)
 		abort();
-	XXH3_64bits_reset(pt->xs);
+	XXH3_64bits_reset(pt->k->xs);
 	s->cur = (long)w->nparts++;
 	w->nopen++;
 	return pt;
@@ -656,6 +888,8 @@ mb_lake_writer_put_part(mb_lake_writer *w, const char *pdir, size_t pdlen,
 
 /* ---- commits ----------------------------------------------------------- */
 
+/* Forgets the parts, and deletes their files with unlink_files; the
+ * queue must be drained. */
 static void
 clear_batch(mb_lake_writer *w, int unlink_files)
 {
@@ -667,9 +901,11 @@ clear_batch(mb_lake_writer *w, int unlink_files)
 		if (pt->fd >= 0)
 			close(pt->fd);
 		if (unlink_files)
-			unlink(full(w, pt->rel));
-		if (pt->xs != NULL)
-			XXH3_freeState(pt->xs);
+			unlink(pt->k->path);
+		if (pt->k->xs != NULL)
+			XXH3_freeState(pt->k->xs);
+		free(pt->k->path);
+		free(pt->k);
 		mb_buf_free(&pt->pend);
 		free(pt->rel);
 		free(pt->pvals);
@@ -690,7 +926,11 @@ clear_batch(mb_lake_writer *w, int unlink_files)
 void
 mb_lake_writer_abort(mb_lake_writer *w)
 {
+	(void)drain(w);
 	clear_batch(w, 1);
+	pthread_mutex_lock(&w->mu);
+	w->failed = 0;
+	pthread_mutex_unlock(&w->mu);
 }
 
 void
@@ -700,6 +940,7 @@ mb_lake_writer_free(mb_lake_writer *w)
 
 	if (w == NULL)
 		return;
+	stop_compressor(w);	/* after the jobs queued */
 	clear_batch(w, 1);
 	for (i = 0; i < w->npcols; i++) {
 		free(w->pcols[i]);
@@ -720,6 +961,12 @@ mb_lake_writer_free(mb_lake_writer *w)
 	free(w->map);
 	ZSTD_freeCCtx(w->cc);
 	mb_buf_free(&w->zout);
+	while (w->nspare > 0)
+		mb_buf_free(&w->spare[--w->nspare]);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->room);
+	pthread_cond_destroy(&w->done);
 	mb_buf_free(&w->newdirs);
 	mb_buf_free(&w->key);
 	mb_buf_free(&w->pdir);
@@ -812,8 +1059,8 @@ entry_text(mb_lake_writer *w, mb_buf *b, int64_t v, const char *op,
 		f.pvals = pt->pvals;
 		f.records = pt->records;
 		f.bytes = pt->bytes;
-		f.cbytes = pt->cbytes;
-		f.xxh3 = pt->xxh3;
+		f.cbytes = pt->k->cbytes;
+		f.xxh3 = pt->k->xxh3;
 		f.version = -1;
 		f.datachange = mode != MB_LAKE_COMPACT;
 		mb_lake_file_json(b, "add", &f);
@@ -842,7 +1089,8 @@ mb_lake_writer_commit(mb_lake_writer *w, enum mb_lake_mode mode,
 	for (i = 0; i < w->nparts; i++)
 		if (close_part(w, &w->parts[i]) == -1)
 			return -1;
-	if (sync_dirs(w) == -1)
+	/* Every byte the entry lists is written and fsynced. */
+	if (drain(w) == -1 || sync_dirs(w) == -1)
 		return -1;
 	if (op == NULL)
 		op = mode_op(mode);
