@@ -319,16 +319,6 @@ bad_usage(const char *fmt, const char *arg)
 	exit(MB_EXIT_USAGE);
 }
 
-static char *
-xstrndup(const char *p, size_t n)
-{
-	char *s = mb_xmalloc(n + 1);
-
-	memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
-}
-
 /* Appends the comma-separated names in arg to *list. */
 static void
 add_list(char ***list, int *n, const char *opt, const char *arg)
@@ -342,7 +332,7 @@ add_list(char ***list, int *n, const char *opt, const char *arg)
 		if (k == 0)
 			bad_usage("%s: empty field name", opt);
 		*list = mb_xrealloc(*list, ((size_t)*n + 1) * sizeof(char *));
-		(*list)[(*n)++] = xstrndup(p, k);
+		(*list)[(*n)++] = mb_xstrndup(p, k);
 		if (c == NULL)
 			break;
 		p = c + 1;
@@ -377,7 +367,7 @@ nm_init(nm *m, const char *s, size_t n)
 {
 	mb_buf b = { 0 };
 
-	m->s = xstrndup(s, n);
+	m->s = mb_xstrndup(s, n);
 	m->n = n;
 	mb_buf_addc(&b, ',');
 	mb_buf_json_str(&b, s, n);
@@ -584,7 +574,7 @@ dim_row(join *j, mb_rec *r, const char *json, size_t n, uint64_t lineno)
 					continue;
 				j->fields = mb_xrealloc(j->fields,
 				    ((size_t)j->nfields + 1) * sizeof(char *));
-				j->fields[j->nfields++] = xstrndup(D.tmp.p,
+				j->fields[j->nfields++] = mb_xstrndup(D.tmp.p,
 				    D.tmp.len);
 			}
 		j->outnames = mb_xcalloc((size_t)j->nfields + 1, sizeof(nm));
@@ -1399,7 +1389,7 @@ add_dateparts(const char *arg)
 	D.dps = mb_xrealloc(D.dps, ((size_t)D.ndps + 1) * sizeof(dpart));
 	d = &D.dps[D.ndps++];
 	memset(d, 0, sizeof(*d));
-	d->field = xstrndup(arg, fl);
+	d->field = mb_xstrndup(arg, fl);
 	d->flen = fl;
 	d->hint = -1;
 	for (k = 0; k < 6; k++) {
@@ -1636,7 +1626,7 @@ main(int argc, char *argv[])
 				    ((size_t)D.nren + 1) * sizeof(char *));
 				D.ren_to = mb_xrealloc(D.ren_to,
 				    ((size_t)D.nren + 1) * sizeof(char *));
-				D.ren_from[D.nren] = xstrndup(pairs[k],
+				D.ren_from[D.nren] = mb_xstrndup(pairs[k],
 				    (size_t)(eq - pairs[k]));
 				D.ren_to[D.nren++] = mb_xstrdup(eq + 1);
 			}
@@ -1651,7 +1641,7 @@ main(int argc, char *argv[])
 				    optarg);
 			free(j->key);
 			free(j->dimkey);
-			j->key = eq ? xstrndup(optarg, (size_t)(eq - optarg)) :
+			j->key = eq ? mb_xstrndup(optarg, (size_t)(eq - optarg)) :
 			    mb_xstrdup(optarg);
 			j->dimkey = mb_xstrdup(eq ? eq + 1 : optarg);
 			break;

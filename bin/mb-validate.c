@@ -253,16 +253,6 @@ same(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-static char *
-xstrndup(const char *p, size_t n)
-{
-	char *s = mb_xmalloc(n + 1);
-
-	memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
-}
-
 /* ---- the schema compiler ------------------------------------------------------- */
 
 static mb_rec *srec;		/* the schema document */
@@ -319,7 +309,7 @@ owned_val(int v, mb_val *out)
 
 	mb_val_from_json(sp.p, sp.len, &b, out);
 	if (out->t == MB_V_STR || out->t == MB_V_JSON) {
-		char *s = xstrndup(out->s, out->n);
+		char *s = mb_xstrndup(out->s, out->n);
 		out->s = s;
 	}
 	mb_buf_free(&b);
@@ -361,7 +351,7 @@ compile_into(schema *s, int v, const char *path)
 				mb_span t = mb_rec_raw(srec, kv);
 				if ((s->types = type_bit(t.p + 1, t.len - 2)) == 0)
 					schema_die(path, "unknown type %s",
-					    xstrndup(t.p, t.len));
+					    mb_xstrndup(t.p, t.len));
 			} else if (mb_rec_type(srec, kv) == MB_T_ARR) {
 				for (j = 0; j < mb_rec_len(srec, kv); j++) {
 					int tv = mb_rec_child(srec, kv, j, NULL);
@@ -370,7 +360,7 @@ compile_into(schema *s, int v, const char *path)
 					    type_bit(t.p + 1, t.len - 2) : 0;
 					if (bit == 0)
 						schema_die(path, "unknown type %s",
-						    xstrndup(t.p, t.len));
+						    mb_xstrndup(t.p, t.len));
 					s->types |= bit;
 				}
 			} else
@@ -390,7 +380,7 @@ compile_into(schema *s, int v, const char *path)
 				int pv = mb_rec_child(srec, kv, j, &pk);
 				mb_buf_reset(&sbuf);
 				mb_json_unescape(pk.p, pk.len, &sbuf);
-				s->pname[j] = xstrndup(sbuf.p, sbuf.len);
+				s->pname[j] = mb_xstrndup(sbuf.p, sbuf.len);
 				s->pnlen[j] = sbuf.len;
 				snprintf(sub, sizeof(sub), "%s%s%s", path,
 				    path[0] ? "." : "", s->pname[j]);
@@ -408,7 +398,7 @@ compile_into(schema *s, int v, const char *path)
 				if (mb_rec_str(srec, rv, &sbuf) < 0)
 					schema_die(path, "%s", "\"required\" must be "
 					    "an array of strings");
-				s->req[j] = xstrndup(sbuf.p, sbuf.len);
+				s->req[j] = mb_xstrndup(sbuf.p, sbuf.len);
 			}
 		} else if (KW("additionalProperties")) {
 			if (mb_rec_type(srec, kv) == MB_T_BOOL)
@@ -451,7 +441,7 @@ compile_into(schema *s, int v, const char *path)
 				t.len = 200;
 				mb_buf_adds(&t, "...");
 			}
-			s->enumtext = xstrndup(t.p ? t.p : "", t.len);
+			s->enumtext = mb_xstrndup(t.p ? t.p : "", t.len);
 			mb_buf_free(&t);
 		} else if (KW("minimum")) {
 			number_kw(kv, path, "minimum", &s->min);
@@ -478,7 +468,7 @@ compile_into(schema *s, int v, const char *path)
 			mb_buf_reset(&sbuf);
 			if (mb_rec_str(srec, kv, &sbuf) < 0)
 				schema_die(path, "%s", "\"pattern\" must be a string");
-			s->pattern = xstrndup(sbuf.p, sbuf.len);
+			s->pattern = mb_xstrndup(sbuf.p, sbuf.len);
 			s->re = mb_regex_compile(sbuf.p, sbuf.len, err, sizeof(err));
 			if (s->re == NULL) {
 				char m[512];
@@ -2062,7 +2052,7 @@ add_check(const char *arg)
 		bad_usage("--check \"%s\": expected NAME: EXPR", arg);
 	V.checks = mb_xrealloc(V.checks, ((size_t)V.nchecks + 1) * sizeof(check));
 	c = &V.checks[V.nchecks++];
-	c->name = xstrndup(p, (size_t)(q - p));
+	c->name = mb_xstrndup(p, (size_t)(q - p));
 	for (q = colon + 1; isspace((unsigned char)*q); q++)
 		;
 	c->src = mb_xstrdup(q);
@@ -2111,7 +2101,7 @@ add_unique(const char *arg)
 		    sizeof(int));
 		u->flen[u->nfields] = n;
 		u->hint[u->nfields] = -1;
-		u->fields[u->nfields++] = xstrndup(p, n);
+		u->fields[u->nfields++] = mb_xstrndup(p, n);
 		known_field("--unique", arg, p, n);
 		if (comma == NULL)
 			break;
