@@ -50,7 +50,9 @@ echo "mb bench: $N orders, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "peers: jq $(jq --version 2>/dev/null | tr -d jq-), mlr $(mlr --version 2>/dev/null | sed 's/mlr //'), zstd $(zstd -V 2>/dev/null | sed 's/.*v\([0-9.]*\).*/\1/'), duckdb $([ -n "$DUCKDB" ] && echo "$DUCKDB" || echo 'not installed')"
 echo
 echo "mb-gen"
-run "mb-gen -n $N (ndjson)" 0 "$N" "mb-gen -n $N > $ND"
+run "mb-gen -n $N (ndjson)" 0 "$N" "mb-gen -n $N"
+run "mb-gen -n $N --format csv" 0 "$N" "mb-gen -n $N --format csv"
+mb-gen -n "$N" > "$ND"
 mb-gen -n "$N" --format csv > "$CSV"
 sync	# the new files' writeback must not run during the timings
 NDB=$(wc -c < "$ND")
