@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include <csv.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mb.h"
 
@@ -40,7 +43,10 @@ struct mb_csv {
 	qrow *q;
 	int qlen, qcap, qhead;
 	const char *errnow;
+	unsigned char cls[256];	/* byte classes for feed_plain */
 };
+
+static void classes(mb_csv *c);
 
 static int
 keep_space(unsigned char c)
@@ -66,6 +72,7 @@ mb_csv_new(char delim, size_t maxrow)
 	c->maxrow = maxrow ? maxrow : MB_MAX_LINE_DEFAULT;
 	c->opts = CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL;
 	parser_init(c);
+	classes(c);
 	mb_buf_addc(&c->row, '{');
 	return c;
 }
@@ -385,6 +392,25 @@ plain_field(mb_csv *c, const char *p, size_t n, int alldigits, int jsonplain)
 	cb_field((void *)p, n, c);
 }
 
+/* Byte classes for splitting a line without quotes: which bytes end a
+ * field, and which rule out "all digits" or "needs no JSON escaping". */
+enum { K_NOTDIGIT = 1, K_NOTPLAIN = 2, K_DELIM = 4 };
+
+static void
+classes(mb_csv *c)
+{
+	for (int ch = 0; ch < 256; ch++) {
+		unsigned char k = 0;
+
+		if (ch < '0' || ch > '9')
+			k |= K_NOTDIGIT;
+		if (ch < 0x20 || ch >= 0x80 || ch == '\\')
+			k |= K_NOTPLAIN;
+		c->cls[ch] = k;
+	}
+	c->cls[(unsigned char)c->delim] |= K_DELIM;
+}
+
 /* A line without quotes that starts a row is the whole row: split it on
  * the delimiter here, in one pass that also sees whether each field is all
  * digits or needs no JSON escaping; the same fields libcsv would give. */
@@ -392,24 +418,53 @@ static void
 feed_plain(mb_csv *c, const char *line, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)line, *e = p + n, *f = p;
-	int digits = 1, plain = 1;
-	unsigned char d = (unsigned char)c->delim;
+	unsigned acc = 0, k;
 
+#ifdef __SSE2__
+	/* 16 bytes at a time: a mask of delimiters, of bytes that are not
+	 * digits and of bytes that need escaping; each delimiter bit ends a
+	 * field, and the masks below it say what the field holds. */
+	const __m128i vd = _mm_set1_epi8(c->delim), v0 = _mm_set1_epi8('0'),
+	    v9 = _mm_set1_epi8(9), sp = _mm_set1_epi8(' '),
+	    bs = _mm_set1_epi8('\\');
+
+	for (; e - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		__m128i x = _mm_sub_epi8(v, v0);
+		unsigned d = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vd));
+		unsigned nd = ~(unsigned)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(_mm_min_epu8(x, v9), x)) & 0xffff;
+		unsigned np = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, bs)));
+		unsigned lo = 0, pos, m;
+
+		while (d != 0) {
+			pos = (unsigned)__builtin_ctz(d);
+			m = ((1u << pos) - 1) & ~((1u << lo) - 1);
+			acc |= (nd & m ? K_NOTDIGIT : 0) | (np & m ? K_NOTPLAIN : 0);
+			plain_field(c, (const char *)f, (size_t)(p + pos - f),
+			    !(acc & K_NOTDIGIT), !(acc & K_NOTPLAIN));
+			f = p + pos + 1;
+			acc = 0;
+			lo = pos + 1;
+			d &= d - 1;
+		}
+		m = 0xffffu & ~((1u << lo) - 1);
+		acc |= (nd & m ? K_NOTDIGIT : 0) | (np & m ? K_NOTPLAIN : 0);
+	}
+#endif
 	for (; p < e; p++) {
-		unsigned ch = *p;
-
-		if (ch == d) {
-			plain_field(c, (const char *)f, (size_t)(p - f), digits, plain);
+		if ((k = c->cls[*p]) & K_DELIM) {
+			plain_field(c, (const char *)f, (size_t)(p - f),
+			    !(acc & K_NOTDIGIT), !(acc & K_NOTPLAIN));
 			f = p + 1;
-			digits = plain = 1;
+			acc = 0;
 			continue;
 		}
-		if (ch - '0' > 9u)
-			digits = 0;
-		if (ch < 0x20 || ch >= 0x80 || ch == '\\')
-			plain = 0;
+		acc |= k;
 	}
-	plain_field(c, (const char *)f, (size_t)(p - f), digits, plain);
+	plain_field(c, (const char *)f, (size_t)(p - f), !(acc & K_NOTDIGIT),
+	    !(acc & K_NOTPLAIN));
 	cb_row('\n', c);
 }
 
