@@ -54,7 +54,7 @@ struct schema {
 	mb_val *enumv;		/* strings own their bytes */
 	int nenum, isconst;
 	char *enumtext;		/* for messages: "North", "South", ... */
-	/* bounds that num_fast() values compare with directly */
+	/* bounds that mb_dec_parse64() values compare with directly */
 	int fastbounds;
 	/* objects */
 	int nprops;
@@ -505,7 +505,7 @@ compile(int v, const char *path)
 	return s;
 }
 
-/* Can num_fast() values (at most 18 digits) be compared with this bound
+/* Can mb_dec_parse64() values (at most 18 digits) be compared with this bound
  * in 128 bits? */
 static int
 bound_fast(int has, const mb_val *b)
@@ -893,17 +893,6 @@ valid_email(const char *p, size_t n)
 	return dl >= 3 && dot != NULL && at[1] != '.' && p[n - 1] != '.';
 }
 
-static size_t
-utf8_count(const char *s, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			k++;
-	return k;
-}
-
 /* JSON Schema equality: same type, same value (1 and 1.0 are equal). */
 static int
 json_equal(const mb_val *a, const mb_val *b)
@@ -926,30 +915,6 @@ static const int64_t p10s[19] = { 1, 10, 100, 1000, 10000, 100000,
 	100000000000LL, 1000000000000LL, 10000000000000LL, 100000000000000LL,
 	1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
 	1000000000000000000LL };
-
-/* A JSON number of at most 18 digits and no exponent, as mantissa and
- * count of decimals; -1 when it needs the general path. */
-static int
-num_fast(const char *p, size_t n, int64_t *m, int *scale)
-{
-	size_t i = 0;
-	uint64_t v = 0;
-	int dig = 0, sc = 0;
-
-	if (n > 0 && p[0] == '-')
-		i = 1;
-	for (; i < n && (unsigned)(p[i] - '0') < 10; i++, dig++)
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	if (i < n && p[i] == '.')
-		for (i++; i < n && (unsigned)(p[i] - '0') < 10; i++, sc++)
-			v = v * 10 + (uint64_t)(p[i] - '0');
-	dig += sc;
-	if (i != n || dig == 0 || dig > 18)
-		return -1;
-	*m = p[0] == '-' ? -(int64_t)v : (int64_t)v;
-	*scale = sc;
-	return 0;
-}
 
 /* m / 10^sc against a bound that bound_fast() accepted: -1, 0, 1. */
 static int
@@ -975,7 +940,7 @@ num_ok(const schema *s, mb_span raw)
 	int64_t m;
 	int sc;
 
-	if (s->nenum > 0 || !s->fastbounds || num_fast(raw.p, raw.len, &m,
+	if (s->nenum > 0 || !s->fastbounds || mb_dec_parse64(raw.p, raw.len, &m,
 	    &sc) < 0)
 		return 0;
 	if (s->types != 0 && !(s->types & TY_NUMBER) && (!(s->types &
@@ -1009,7 +974,7 @@ str_ok(const schema *s, mb_span raw)
 	/* n bytes hold n / 4 to n characters */
 	if ((s->maxlen >= 0 && n > (size_t)s->maxlen) ||
 	    (s->minlen >= 0 && n / 4 < (size_t)s->minlen)) {
-		cps = utf8_count(p, n);
+		cps = mb_utf8_len(p, n);
 		if ((s->minlen >= 0 && cps < (size_t)s->minlen) ||
 		    (s->maxlen >= 0 && cps > (size_t)s->maxlen))
 			return 0;
@@ -1353,7 +1318,7 @@ check_value(const schema *s, const mb_rec *r, int v, mb_type t, mb_span raw,
 		mb_val_from_json(raw.p, raw.len, &V.scratch, &x);
 		p = x.s;
 		n = x.n;
-		cps = utf8_count(p, n);
+		cps = mb_utf8_len(p, n);
 		if (s->minlen >= 0 && cps < (size_t)s->minlen)
 			fail(exp, path, plen, raw.p, raw.len, "shorter than %lld "
 			    "characters", (long long)s->minlen);

@@ -183,6 +183,17 @@ mb_utf8_seq(const unsigned char *p, size_t n)
 	return 0;
 }
 
+size_t
+mb_utf8_len(const char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			k++;
+	return k;
+}
+
 long
 mb_utf8_bad(const char *s, size_t n)
 {

@@ -22,12 +22,37 @@ p10(int k)
 }
 
 int
+mb_dec_parse64(const char *p, size_t n, int64_t *m, int *scale)
+{
+	size_t i = n > 0 && p[0] == '-';
+	uint64_t u = 0;
+	int dig = 0, sc = 0;
+
+	for (; i < n && (unsigned)(p[i] - '0') < 10; i++, dig++)
+		u = u * 10 + (uint64_t)(p[i] - '0');
+	if (i < n && p[i] == '.')
+		for (i++; i < n && (unsigned)(p[i] - '0') < 10; i++, sc++)
+			u = u * 10 + (uint64_t)(p[i] - '0');
+	dig += sc;
+	if (i != n || dig == 0 || dig > 18)
+		return -1;
+	*m = p[0] == '-' ? -(int64_t)u : (int64_t)u;
+	*scale = sc;
+	return 0;
+}
+
+int
 mb_dec_parse(const char *p, size_t n, mb_dec *out)
 {
+	int64_t m;
 	__int128 v = 0;
 	size_t i = 0;
 	int neg = 0, scale = 0, frac = 0, exp = 0, eneg = 0, digits = 0;
 
+	if (mb_dec_parse64(p, n, &m, &out->scale) == 0) {
+		out->v = m;	/* the common case: 18 digits or fewer */
+		return 0;
+	}
 	if (i < n && (p[i] == '-' || p[i] == '+'))
 		neg = p[i++] == '-';
 	for (; i < n; i++) {

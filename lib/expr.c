@@ -328,27 +328,6 @@ num_parse(const char *p, size_t n, mb_val *v)
 	return 0;
 }
 
-/* The common JSON number, at most 18 digits and no exponent, straight to
- * an exact decimal; -1 when num_parse() must read it. */
-static int
-num_fast(const char *p, size_t n, mb_val *v)
-{
-	size_t i = p[0] == '-';
-	uint64_t u = 0;
-	int dig = 0, sc = 0;
-
-	for (; i < n && (unsigned)(p[i] - '0') < 10; i++, dig++)
-		u = u * 10 + (uint64_t)(p[i] - '0');
-	if (i < n && p[i] == '.')
-		for (i++; i < n && (unsigned)(p[i] - '0') < 10; i++, sc++)
-			u = u * 10 + (uint64_t)(p[i] - '0');
-	dig += sc;
-	if (i != n || dig == 0 || dig > 18)
-		return -1;
-	setdec(v, p[0] == '-' ? -(__int128)u : (__int128)u, sc);
-	return 0;
-}
-
 void
 mb_val_from_json(const char *p, size_t n, mb_buf *scratch, mb_val *v)
 {
@@ -390,9 +369,14 @@ mb_val_from_json(const char *p, size_t n, mb_buf *scratch, mb_val *v)
 static void
 from_json(mb_expr *e, const char *p, size_t n, mb_val *v)
 {
+	int64_t m;
+	int sc;
+
 	if (n > 0 && (p[0] == '-' || (unsigned)(p[0] - '0') < 10) &&
-	    num_fast(p, n, v) == 0)
+	    mb_dec_parse64(p, n, &m, &sc) == 0) {
+		setdec(v, m, sc);
 		return;
+	}
 	if (n > 1 && p[0] == '"' && memchr(p + 1, '\\', n - 2) != NULL) {
 		char *d;
 		mb_buf_reset(&e->tmp);
@@ -1809,17 +1793,6 @@ logic(mb_expr *e, const mb_val *v, int *b)
 	return 0;
 }
 
-static size_t
-utf8_len(const char *s, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			k++;
-	return k;
-}
-
 /* Byte offset of code point `cp` (0-based) in s, or n. */
 static size_t
 utf8_off(const char *s, size_t n, size_t cp)
@@ -1980,7 +1953,7 @@ call(mb_expr *e, const node *n, const mb_rec *r, mb_val *out)
 		return 0;
 	case F_LEN:
 		val_text(e, &v[0], &s, &sl);
-		setdec(out, (__int128)utf8_len(s, sl), 0);
+		setdec(out, (__int128)mb_utf8_len(s, sl), 0);
 		return 0;
 	case F_SUBSTR: {
 		int64_t start, cnt = INT64_MAX;
@@ -1990,7 +1963,7 @@ call(mb_expr *e, const node *n, const mb_rec *r, mb_val *out)
 		    (n->nargs == 3 && getint(&v[2], &cnt) < 0))
 			return rterr(out, "%s", "substr(): position or length "
 			    "is not a number");
-		cps = utf8_len(s, sl);
+		cps = mb_utf8_len(s, sl);
 		if (start < 0)
 			start = (int64_t)cps + start + 1;
 		if (start < 1)

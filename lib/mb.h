@@ -259,6 +259,8 @@ int mb_json_unescape(const char *p, size_t n, mb_buf *out);
 long mb_utf8_bad(const char *p, size_t n);
 /* Length (1..4) of the valid UTF-8 sequence at p, or 0 when it is not. */
 size_t mb_utf8_seq(const unsigned char *p, size_t n);
+/* Code points in valid UTF-8 text (bytes that do not continue one). */
+size_t mb_utf8_len(const char *s, size_t n);
 
 /* ---- exact decimals (dec.c) -------------------------------------------- */
 
@@ -273,6 +275,9 @@ typedef struct mb_dec {
 } mb_dec;
 
 int mb_dec_parse(const char *p, size_t n, mb_dec *out);	/* JSON number text */
+/* The common case on its own: -?digits[.digits] with at most 18 digits,
+ * as a 64-bit mantissa and a scale; -1 for anything else. */
+int mb_dec_parse64(const char *p, size_t n, int64_t *m, int *scale);
 int mb_dec_add(mb_dec a, mb_dec b, mb_dec *out);
 int mb_dec_sub(mb_dec a, mb_dec b, mb_dec *out);
 int mb_dec_mul(mb_dec a, mb_dec b, mb_dec *out);
