@@ -29,9 +29,9 @@ static struct {
 	char delim;
 	size_t maxline;
 	const char *quarantine, *checkpoint;
-	int flatten, stats, progress, quiet;
+	int flatten, stats, progress;
 	double watch;
-} opt = { F_AUTO, 0, 0, NULL, NULL, 0, 0, 0, 0, 0 };
+} opt = { F_AUTO, 0, 0, NULL, NULL, 0, 0, 0, 0 };
 
 static struct {
 	uint64_t lines, records, malformed, blank, bytes;
@@ -895,7 +895,6 @@ main(int argc, char *argv[])
 			opt.quarantine = optarg;
 			break;
 		case 'q':
-			opt.quiet = 1;
 			mb_set_quiet(1);
 			break;
 		case 's':

@@ -42,7 +42,6 @@ struct mb_csv {
 	uint64_t rowline;
 	qrow *q;
 	int qlen, qcap, qhead;
-	const char *errnow;
 	unsigned char cls[256];	/* byte classes for feed_plain */
 };
 
