@@ -38,3 +38,19 @@ load helper
 		assert_output --regexp "^$t [0-9]+\.[0-9]+\.[0-9]+$"
 	done
 }
+
+@test "the project stands alone: nothing refers to a folder beside it" {
+	root="$BATS_TEST_DIRNAME/.."
+	run grep -rlE '\.\./(\.\./)*shared' "$root/README.md" "$root/Makefile" \
+		"$root/man" "$root/tests" "$root/pipelines" "$root/bench" "$root/bin" "$root/lib"
+	assert_output ""
+}
+
+@test "the project's Online Retail copy is whole: 305 days, 541,909 rows, the source's md5" {
+	run bash -c "ls '$RETAIL' | grep -c '^20[0-9-]*\.csv\.zst\$'"
+	assert_output 305
+	run bash -c "zstd -dcq '$RETAIL'/*.csv.zst | md5sum"
+	assert_output "16603dbcca00b3683fb48f9d51746241  -"
+	run bash -c "zstd -dcq '$RETAIL'/*.csv.zst | grep -vc '^InvoiceNo,'"
+	assert_output 541909
+}

@@ -368,8 +368,7 @@ EOF
 }
 
 @test "the whole Online Retail landing zone: 541,909 rows in, 541,909 records out" {
-	[ -d "$SHARED/online_retail_by_day" ] || skip "shared data not present"
-	run --separate-stderr bash -c "mb-ingest --stats $SHARED/online_retail_by_day | jq -r 'select(._raw) | 1' | wc -l"
+	run --separate-stderr bash -c "mb-ingest --stats $RETAIL/*.csv.zst | jq -r 'select(._raw) | 1' | wc -l"
 	assert_output 0
 	[[ "$stderr" == "mb-ingest: 542214 lines, 541909 records, 0 malformed, 0 blank,"* ]]
 }
@@ -387,17 +386,17 @@ ckpt_setup() {
 	L="$BATS_TEST_TMPDIR/landing"
 	C="$BATS_TEST_TMPDIR/state.json"
 	mkdir -p "$L"
-	cp "$SHARED/online_retail_by_day/2010-12-01.csv" "$SHARED/online_retail_by_day/2010-12-02.csv" "$L/"
+	retail_day 2010-12-01 > "$L/2010-12-01.csv"
+	retail_day 2010-12-02 > "$L/2010-12-02.csv"
 }
 
 @test "--checkpoint: a rerun ingests only new files" {
-	[ -d "$SHARED/online_retail_by_day" ] || skip "shared data not present"
 	ckpt_setup
 	run bash -c "mb-ingest --checkpoint $C $L | wc -l"
 	assert_output 5217
 	run bash -c "mb-ingest --checkpoint $C $L | wc -l"
 	assert_output 0
-	cp "$SHARED/online_retail_by_day/2010-12-03.csv" "$L/"
+	retail_day 2010-12-03 > "$L/2010-12-03.csv"
 	run bash -c "mb-ingest --checkpoint $C $L | jq -r ._source | uniq -c | sed 's/^ *//'"
 	assert_output "2202 $L/2010-12-03.csv"
 	run jq -c '[.path, .size, .consumed, .lines]' "$C"
@@ -409,10 +408,9 @@ EOF
 }
 
 @test "--checkpoint: a file that grew gives only its new lines, numbered on" {
-	[ -d "$SHARED/online_retail_by_day" ] || skip "shared data not present"
 	ckpt_setup
 	mb-ingest --checkpoint "$C" "$L" > /dev/null
-	tail -n 2 "$SHARED/online_retail_by_day/2010-12-03.csv" >> "$L/2010-12-01.csv"
+	retail_day 2010-12-03 | tail -n 2 >> "$L/2010-12-01.csv"
 	run bash -c "mb-ingest --checkpoint $C $L | jq -c '[._source, ._offset, .InvoiceNo, .Quantity]'"
 	assert_output - <<EOF
 ["$L/2010-12-01.csv",3110,537036,1]
@@ -421,7 +419,6 @@ EOF
 }
 
 @test "--checkpoint: a file whose old content changed is read again whole, with a warning" {
-	[ -d "$SHARED/online_retail_by_day" ] || skip "shared data not present"
 	ckpt_setup
 	mb-ingest --checkpoint "$C" "$L" > /dev/null
 	sed -i 's/WHITE/BLACK/' "$L/2010-12-02.csv"
@@ -431,7 +428,6 @@ EOF
 }
 
 @test "--checkpoint is replaced atomically and only after output was written" {
-	[ -d "$SHARED/online_retail_by_day" ] || skip "shared data not present"
 	ckpt_setup
 	# output to a closed pipe: the run ends early and must not claim the files
 	run bash -c "mb-ingest --checkpoint $C $L | head -n 1 > /dev/null"
@@ -483,9 +479,9 @@ EOF
 }
 
 @test "--progress draws a progress line on a terminal, nothing when stderr is not one" {
-	command -v script > /dev/null || skip "no script(1) for a terminal"
+	need_pty
 	mb-gen -n 100000 > "$BATS_TEST_TMPDIR/p.ndjson"
-	run script -qec "mb-ingest --progress $BATS_TEST_TMPDIR/p.ndjson > /dev/null" /dev/null
+	run in_pty "mb-ingest --progress $BATS_TEST_TMPDIR/p.ndjson > /dev/null"
 	assert_success
 	[[ "$output" == *"mb-ingest: "*" of 26.1 MB, "*" MB/s, ETA "*"s"* ]]
 	[[ "$output" == *"mb-ingest: 26.1 MB done"* ]]
