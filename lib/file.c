@@ -147,7 +147,8 @@ mb_dir_walk(const char *dir, mb_buf *out,
 		names[nn++] = mb_xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, nn, sizeof(*names), cmpstr);
+	if (nn > 1)	/* names is NULL in an empty folder */
+		qsort(names, nn, sizeof(*names), cmpstr);
 	for (i = 0; i < nn; i++) {
 		path.len = 0;
 		mb_buf_adds(&path, dir);

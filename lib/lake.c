@@ -795,6 +795,42 @@ mb_lake_escape(mb_buf *b, const char *p, size_t n)
 	}
 }
 
+void
+mb_lake_pdir_add(mb_buf *b, const char *col, size_t cn, const char *val,
+    size_t vn)
+{
+	size_t start = b->len, keep, vstart;
+
+	mb_lake_escape(b, col, cn);
+	mb_buf_addc(b, '=');
+	if (val == NULL) {
+		mb_buf_adds(b, MB_LAKE_NULL);
+		return;
+	}
+	vstart = b->len;
+	mb_lake_escape(b, val, vn);
+	if (b->len - start <= MB_LAKE_NAME_MAX)
+		return;
+	/*
+	 * Too long for a folder name: a prefix, cut before an escape or a
+	 * UTF-8 sequence it would split, then "%7e" and the xxh3-64 of the
+	 * whole value.  Escapes are written in upper-case hex, so "%7e"
+	 * never occurs in a value that was not cut: the two cannot meet.
+	 */
+	keep = MB_LAKE_NAME_MAX - (vstart - start) - 3 - 16;
+	if (keep > b->len - vstart)
+		keep = b->len - vstart;
+	while (keep > 0 && (b->p[vstart + keep - 1] == '%' ||
+	    (keep > 1 && b->p[vstart + keep - 2] == '%')))
+		keep--;
+	while (keep > 0 &&
+	    ((unsigned char)b->p[vstart + keep] & 0xc0) == 0x80)
+		keep--;
+	b->len = vstart + keep;
+	mb_buf_adds(b, "%7e");
+	mb_buf_addhex64(b, mb_hash(val, vn));
+}
+
 /* -?[0-9]+(\.[0-9]+)? */
 static int
 numberlike(const char *s, size_t n)

@@ -28,6 +28,7 @@
 #define MB_LAKE_LOG "_mb_log"
 #define MB_LAKE_NULL "__HIVE_DEFAULT_PARTITION__"
 #define MB_LAKE_CHECKPOINT_EVERY 100
+#define MB_LAKE_NAME_MAX 255	/* bytes of a folder name (NAME_MAX) */
 
 typedef void (*mb_lake_onerr)(void *ctx, const char *msg);
 
@@ -123,6 +124,12 @@ void mb_lake_file_copy(mb_lake_file *dst, const mb_lake_file *src);
 size_t mb_lake_pdir_len(const char *path);
 /* Escapes a partition value for a folder name (see mb-lake(5)). */
 void mb_lake_escape(mb_buf *b, const char *p, size_t n);
+/* Appends the folder name of one partition column, "col=value", the
+ * value escaped, or __HIVE_DEFAULT_PARTITION__ when val is NULL.  A name
+ * longer than MB_LAKE_NAME_MAX keeps a prefix of the value and ends in
+ * "%7e" and the value's xxh3-64 (see mb-lake(5)). */
+void mb_lake_pdir_add(mb_buf *b, const char *col, size_t cn, const char *val,
+    size_t vn);
 /* Turns partitionValues text into a JSON record for an expression:
  * number-looking values become numbers ("07" is 7), others strings. */
 int mb_lake_pvals_record(const char *pvals, mb_buf *out);

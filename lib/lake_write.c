@@ -577,13 +577,8 @@ build_pdir(mb_lake_writer *w)
 	for (i = 0; i < w->npcols; i++) {
 		if (i > 0)
 			mb_buf_addc(&w->pdir, '/');
-		mb_lake_escape(&w->pdir, w->pcols[i], w->pclen[i]);
-		mb_buf_addc(&w->pdir, '=');
-		if (w->vnull[i])
-			mb_buf_adds(&w->pdir, MB_LAKE_NULL);
-		else
-			mb_lake_escape(&w->pdir, w->val.p + w->voff[i],
-			    w->vlen[i]);
+		mb_lake_pdir_add(&w->pdir, w->pcols[i], w->pclen[i],
+		    w->vnull[i] ? NULL : w->val.p + w->voff[i], w->vlen[i]);
 	}
 	mb_buf_cstr(&w->pdir);
 }

@@ -61,6 +61,17 @@ compressed  [0-9]+$'
 verify: version 0, 5 files, 8 records: 0 problems, 1 orphan"
 }
 
+@test "verify and vacuum -n step over an empty partition folder" {
+	mb-write -p region "$D" <"$IN"
+	mkdir "$D/region=GONE" "$D/region=EU/sub"
+	run mb-lake verify "$D"
+	assert_success
+	assert_output "verify: version 0, 5 files, 8 records: 0 problems, 0 orphans"
+	run mb-lake vacuum -n --retain 0s "$D"
+	assert_success
+	assert_output "vacuum: would delete 0 files, 0 bytes"
+}
+
 @test "verify names every kind of damage" {
 	mb-write -p region "$D" <"$IN"
 	echo '{"region":"EU"}' | mb-write "$D"

@@ -65,6 +65,33 @@ k=x%3Dy%25z/part-00000000000000000000-0006.ndjson.zst"
 	assert_output "ds"
 }
 
+@test "a partition value too long for a folder name: a prefix and its hash" {
+	x300=$(printf 'x%.0s' $(seq 300))
+	x234=$(printf 'x%.0s' $(seq 234))
+	pct=$(printf '%%%.0s' $(seq 100))
+	e77=$(printf '%%25%.0s' $(seq 77))
+	printf '{"k":"a"}\n{"k":"%s"}\n{"k":"%sy"}\n' "$x300" "$x300" |
+	    mb-write -p k "$D"
+	run tree "$D"
+	assert_success
+	# 255 bytes each; the same first 255 bytes, two folders
+	assert_output "k=a/part-00000000000000000000-0001.ndjson.zst
+k=$x234%7ea5c1669865f163da/part-00000000000000000000-0003.ndjson.zst
+k=$x234%7ea5d1b4607dc83554/part-00000000000000000000-0002.ndjson.zst"
+	# the hash is the xxh3-64 of the value; the records keep it whole
+	run bash -c "printf %s '$x300' | xxhsum -H3"
+	assert_output "XXH3 (stdin) = a5d1b4607dc83554"
+	run bash -c "mb-cat -w 'k = \"$x300\"' '$D' | cut -c 1-12; mb-cat '$D' | awk '{ print length(\$0) }'"
+	assert_output '{"k":"xxxxxx
+9
+309
+308'
+	# the cut never splits an escape (%25)
+	printf '{"kk":"%s"}\n' "$pct" | mb-write -p kk "$BATS_TEST_TMPDIR/ds2"
+	run tree "$BATS_TEST_TMPDIR/ds2"
+	assert_output "kk=$e77%7e2591a4d5315465e0/part-00000000000000000000-0001.ndjson.zst"
+}
+
 @test "the log entry lists every file with its counts and checksum" {
 	mb-write -p region "$D" <"$IN"
 	run entry 00000000000000000000
