@@ -90,11 +90,7 @@ out(const void *p, size_t n, void *ctx)
 static void
 cat_file(mb_lake *l, const mb_lake_file *f)
 {
-	mb_buf path = {0};
-
-	mb_buf_printf(&path, "%s/%s", l->dir, f->path);
-	if (mb_lake_reader_cat(rd, path.p, verify ? f : NULL, out, NULL) ==
-	    -1) {
+	if (mb_lake_reader_part(rd, l, f, verify, out, NULL) == -1) {
 		mb_out_flush();	/* the message goes after the records */
 		if (verify)
 			mb_die(MB_EXIT_FAIL, "%s: %s: %s", dir, f->path,
@@ -102,7 +98,6 @@ cat_file(mb_lake *l, const mb_lake_file *f)
 		mb_err("%s: %s: %s", dir, f->path, mb_errmsg());
 		status = MB_EXIT_FAIL;
 	}
-	mb_buf_free(&path);
 }
 
 static void

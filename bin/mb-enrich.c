@@ -647,7 +647,6 @@ load_dim_dataset(join *j, mb_rec *r)
 	mb_lake_reader *rd;
 	mb_lake_snap s;
 	mb_lake *l;
-	mb_buf path = { 0 };
 
 	if ((l = mb_lake_open(j->path, 0)) == NULL)
 		mb_die(MB_EXIT_USAGE, "%s: %s", j->path, mb_errmsg());
@@ -657,15 +656,12 @@ load_dim_dataset(join *j, mb_rec *r)
 	rd = mb_lake_reader_new();
 	j->rows = mb_htab_new(sizeof(uint32_t));
 	for (size_t i = 0; i < s.n; i++) {
-		mb_buf_reset(&path);
-		mb_buf_printf(&path, "%s/%s", j->path, s.files[i].path);
-		if (mb_lake_reader_cat(rd, path.p, &s.files[i], dim_chunk, &d) < 0)
+		if (mb_lake_reader_part(rd, l, &s.files[i], 1, dim_chunk, &d) < 0)
 			mb_die(MB_EXIT_FAIL, "%s: %s: %s", j->path, s.files[i].path,
 			    mb_errmsg());
 	}
 	if (j->nrows == 0)
 		mb_die(MB_EXIT_USAGE, "%s: no rows", j->path);
-	mb_buf_free(&path);
 	mb_lake_reader_free(rd);
 	mb_lake_snap_free(&s);
 	mb_lake_close(l);

@@ -215,11 +215,12 @@ cmd_verify(void)
 {
 	mb_lake *l = open_lake();
 	mb_lake_snap s, all;
-	mb_buf path = {0}, tree = {0};
-	uint64_t h, size, rec = 0, bad = 0, orphans = 0;
+	mb_buf tree = {0};
+	uint64_t rec = 0, bad = 0, orphans = 0;
 	int64_t latest = latest_of(l);
 	const char *p;
 	size_t i;
+	int fd;
 
 	all_added(l, latest, &all, 1);
 	l->onerr = NULL;	/* all_added named the damaged entries */
@@ -227,26 +228,15 @@ cmd_verify(void)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
 	bad = (uint64_t)s.damaged;
 	for (i = 0; i < s.n; i++) {
-		mb_buf_reset(&path);
-		mb_buf_printf(&path, "%s/%s", dir, s.files[i].path);
 		rec += s.files[i].records;
-		if (mb_hash_file(path.p, UINT64_MAX, &h, &size) == -1) {
+		if ((fd = mb_lake_part_open(l, &s.files[i], 1)) == -1) {
 			printf("%s: %s\n", s.files[i].path,
 			    errno == ENOENT ? "missing" : mb_errmsg());
 			bad++;
-		} else if (size != s.files[i].cbytes) {
-			printf("%s: size %" PRIu64 " does not match the log (%"
-			    PRIu64 ")\n", s.files[i].path, size,
-			    s.files[i].cbytes);
-			bad++;
-		} else if (h != s.files[i].xxh3) {
-			printf("%s: checksum %016" PRIx64 " does not match the "
-			    "log (%016" PRIx64 ")\n", s.files[i].path, h,
-			    s.files[i].xxh3);
-			bad++;
-		}
+		} else
+			close(fd);
 	}
-	if (mb_dir_walk(dir, &tree, walkerr) >= 0)
+	if (mb_dir_walk_nofollow(dir, &tree, walkerr) >= 0)
 		for (p = tree.p; p != NULL && p < tree.p + tree.len;
 		    p += strlen(p) + 1)
 			if (mb_lake_snap_find(&all, rel_path(p)) < 0) {
@@ -262,7 +252,6 @@ cmd_verify(void)
 		status = MB_EXIT_FAIL;
 	mb_lake_snap_free(&s);
 	mb_lake_snap_free(&all);
-	mb_buf_free(&path);
 	mb_buf_free(&tree);
 	mb_lake_close(l);
 }
@@ -353,12 +342,10 @@ cmd_compact(const char *wsrc, uint64_t target, int level)
 		for (k = i; k < j; k++) {
 			if (s.files[k].bytes >= target)
 				continue;
-			mb_buf_reset(&path);
-			mb_buf_printf(&path, "%s/%s", dir, s.files[k].path);
 			cx.w = w;
 			cx.f = &s.files[k];
 			cx.pdlen = pl;
-			if (mb_lake_reader_cat(rd, path.p, &s.files[k],
+			if (mb_lake_reader_part(rd, l, &s.files[k], 1,
 			    compact_lines, &cx) == -1 || cx.failed) {
 				mb_err("%s: %s: %s", dir, s.files[k].path,
 				    mb_errmsg());
@@ -408,19 +395,22 @@ is_part_name(const char *path)
 	    strcmp(b + strlen(b) - 11, ".ndjson.zst") == 0;
 }
 
+/* Deletes a file; a symbolic link on the way is not followed (it is the
+ * link that goes, not what it points at). */
 static void
-delete_file(const char *full, const char *rel, int dry, uint64_t *n,
-    uint64_t *bytes)
+delete_file(mb_lake *l, const char *full, const char *rel, int dry,
+    uint64_t *n, uint64_t *bytes)
 {
 	struct stat st;
 	char *d, *slash;
 
-	if (stat(full, &st) == -1)
+	if (lstat(full, &st) == -1)
 		return;
 	if (dry) {
 		printf("would delete %s\n", rel);
-	} else if (unlink(full) == -1) {
-		mb_err("%s: %s: %s", dir, rel, strerror(errno));
+	} else if (mb_lake_unlink(l, rel) == -1) {
+		fflush(stdout);	/* the message among the lines */
+		mb_err("%s: %s: %s", dir, rel, mb_errmsg());
 		status = MB_EXIT_FAIL;
 		return;
 	} else {
@@ -478,16 +468,17 @@ cmd_vacuum(int64_t retain, int dry)
 	    p += strlen(p) + 1) {
 		mb_buf_reset(&full);
 		mb_buf_printf(&full, "%s/%s", dir, p);
-		delete_file(full.p, p, dry, &n, &bytes);
+		delete_file(l, full.p, p, dry, &n, &bytes);
 	}
 	/* Orphans of writers that died, older than the retention. */
-	if (mb_dir_walk(dir, &tree, NULL) >= 0)
+	if (mb_dir_walk_nofollow(dir, &tree, NULL) >= 0)
 		for (p = tree.p; p != NULL && p < tree.p + tree.len;
 		    p += strlen(p) + 1)
 			if (mb_lake_snap_find(&all, rel_path(p)) < 0 &&
-			    is_part_name(p) && stat(p, &st) == 0 &&
+			    is_part_name(p) && lstat(p, &st) == 0 &&
 			    (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 <= cutoff)
-				delete_file(p, rel_path(p), dry, &n, &bytes);
+				delete_file(l, p, rel_path(p), dry, &n,
+				    &bytes);
 	/* Temp files of log entries that were never put in place. */
 	if ((d = opendir(l->logdir)) != NULL) {
 		while ((e = readdir(d)) != NULL) {
@@ -495,10 +486,10 @@ cmd_vacuum(int64_t retain, int dry)
 				continue;
 			mb_buf_reset(&full);
 			mb_buf_printf(&full, "%s/%s", l->logdir, e->d_name);
-			if (stat(full.p, &st) == 0 &&
+			if (lstat(full.p, &st) == 0 &&
 			    (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 <= cutoff)
-				delete_file(full.p, rel_path(full.p), dry, &n,
-				    &bytes);
+				delete_file(l, full.p, rel_path(full.p), dry,
+				    &n, &bytes);
 		}
 		closedir(d);
 	}

@@ -120,9 +120,9 @@ cmpstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-long
-mb_dir_walk(const char *dir, mb_buf *out,
-    void (*onerr)(const char *path, const char *msg))
+static long
+walk(const char *dir, mb_buf *out,
+    void (*onerr)(const char *path, const char *msg), int follow)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -156,13 +156,13 @@ mb_dir_walk(const char *dir, mb_buf *out,
 			mb_buf_addc(&path, '/');
 		mb_buf_adds(&path, names[i]);
 		mb_buf_cstr(&path);
-		if (stat(path.p, &st) < 0) {
+		if ((follow ? stat(path.p, &st) : lstat(path.p, &st)) < 0) {
 			if (onerr)
 				onerr(path.p, strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			if ((sub = mb_dir_walk(path.p, out, onerr)) > 0)
+			if ((sub = walk(path.p, out, onerr, follow)) > 0)
 				count += sub;
-		} else if (S_ISREG(st.st_mode)) {
+		} else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
 			mb_buf_add(out, path.p, path.len + 1);
 			count++;
 		}
@@ -171,4 +171,18 @@ mb_dir_walk(const char *dir, mb_buf *out,
 	free(names);
 	mb_buf_free(&path);
 	return count;
+}
+
+long
+mb_dir_walk(const char *dir, mb_buf *out,
+    void (*onerr)(const char *path, const char *msg))
+{
+	return walk(dir, out, onerr, 1);
+}
+
+long
+mb_dir_walk_nofollow(const char *dir, mb_buf *out,
+    void (*onerr)(const char *path, const char *msg))
+{
+	return walk(dir, out, onerr, 0);
 }

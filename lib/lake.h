@@ -153,9 +153,25 @@ typedef struct mb_lake_reader mb_lake_reader;
 
 mb_lake_reader *mb_lake_reader_new(void);
 void mb_lake_reader_free(mb_lake_reader *r);
-/* Decompresses a part file and hands its NDJSON out in blocks of whole
- * lines.  With f non-NULL the file's size and xxh3 are checked first and
- * nothing is handed out when they do not match the log.  0 or -1. */
+/* Opens the part file f of dataset l read-only, following no symbolic
+ * link below the dataset's folder (a part file or partition folder that
+ * is one is refused) and refusing what is not a regular file.  Its size
+ * is checked against the log, and with `verify` its xxh3 too (the file is
+ * read once more).  The descriptor, or -1 with mb_errmsg() (which does not
+ * repeat the path) and errno (ENOENT: missing). */
+int mb_lake_part_open(const mb_lake *l, const mb_lake_file *f, int verify);
+/* Deletes a file of the dataset, path relative to it, following no
+ * symbolic link on the way (a link itself is deleted, not its target).
+ * 0, or -1 with errno and mb_errmsg(). */
+int mb_lake_unlink(const mb_lake *l, const char *path);
+/* Decompresses part file f of l (opened as mb_lake_part_open does) and
+ * hands its NDJSON out in blocks of whole lines.  Nothing is handed out
+ * when a check fails.  0 or -1. */
+int mb_lake_reader_part(mb_lake_reader *r, const mb_lake *l,
+    const mb_lake_file *f, int verify,
+    void (*out)(const void *, size_t, void *), void *ctx);
+/* The same for a part file by path (a symbolic link is refused); with f
+ * non-NULL its size and xxh3 are checked first.  0 or -1. */
 int mb_lake_reader_cat(mb_lake_reader *r, const char *path,
     const mb_lake_file *f, void (*out)(const void *, size_t, void *),
     void *ctx);

@@ -376,6 +376,10 @@ int mb_file_read(const char *path, mb_buf *b);
  * `onerr` and skipped). */
 long mb_dir_walk(const char *dir, mb_buf *out,
     void (*onerr)(const char *path, const char *msg));
+/* The same without following symbolic links below dir: a link is listed
+ * as it is, as a file. */
+long mb_dir_walk_nofollow(const char *dir, mb_buf *out,
+    void (*onerr)(const char *path, const char *msg));
 
 /* ---- prog: the programs' side (prog.c) --------------------------------- */
 

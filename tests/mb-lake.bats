@@ -213,6 +213,22 @@ part-00000000000000000000-0001.ndjson.zst
 part-00000000000000000001-0002.ndjson.zst"
 }
 
+@test "vacuum deletes nothing through a symbolic link" {
+	mb-write -p region "$D" <"$IN"
+	head -n 1 "$IN" | mb-write -m overwrite "$D"
+	out="$BATS_TEST_TMPDIR/outside"
+	mkdir "$out"
+	mv "$D/region=US" "$out/us"
+	ln -s "$out/us" "$D/region=US"
+	f=part-00000000000000000000-0002.ndjson.zst
+	run mb-lake vacuum --retain 0s "$D"
+	assert_failure 1
+	assert_line --index 2 "mb-lake: $D: region=US/$f: region=US is a symbolic link; not followed"
+	assert_line --index 5 --regexp '^vacuum: 4 files, [0-9]+ bytes$'
+	run ls "$out/us"
+	assert_output "$f"
+}
+
 @test "vacuum racing a reader of a retained snapshot" {
 	seq 1 50000 | awk '{ printf "{\"n\":%d}\n", $1 }' | mb-write "$D"
 	echo '{"n":0}' | mb-write -m overwrite "$D"
