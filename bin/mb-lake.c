@@ -263,6 +263,7 @@ struct cctx {
 	const mb_lake_file *f;
 	size_t pdlen;
 	int failed;
+	char *werr;		/* the writer's message: it names its file */
 };
 
 static void
@@ -274,8 +275,10 @@ compact_lines(const void *p, size_t n, void *vctx)
 	for (; s < e && !cx->failed; s = nl + 1) {
 		nl = memchr(s, '\n', (size_t)(e - s));
 		if (mb_lake_writer_put_part(cx->w, cx->f->path, cx->pdlen,
-		    cx->f->pvals, s, (size_t)(nl - s)) == -1)
+		    cx->f->pvals, s, (size_t)(nl - s)) == -1) {
 			cx->failed = 1;
+			cx->werr = mb_xstrdup(mb_errmsg());
+		}
 	}
 }
 
@@ -347,8 +350,14 @@ cmd_compact(const char *wsrc, uint64_t target, int level)
 			cx.pdlen = pl;
 			if (mb_lake_reader_part(rd, l, &s.files[k], 1,
 			    compact_lines, &cx) == -1 || cx.failed) {
-				mb_err("%s: %s: %s", dir, s.files[k].path,
-				    mb_errmsg());
+				/* One file a message: the one written or the
+				 * one read. */
+				if (cx.failed)
+					mb_err("%s: compact: %s", dir,
+					    cx.werr);
+				else
+					mb_err("%s: %s: %s", dir,
+					    s.files[k].path, mb_errmsg());
 				mb_lake_writer_abort(w);
 				exit(MB_EXIT_FAIL);
 			}

@@ -128,6 +128,19 @@ $D/p=b/part-00000000000000000010-0002.ndjson.zst"
 	assert_output '{"i":1,"p":"b"}{"i":2,"p":"b"}{"i":3,"p":"b"}{"i":4,"p":"b"}{"i":5,"p":"b"}{"i":6,"p":"b"}{"i":7,"p":"b"}{"i":8,"p":"b"}{"i":9,"p":"b"}{"i":10,"p":"b"}'
 }
 
+@test "a compaction that cannot write names the one file it wrote" {
+	for i in 1 2 3; do
+		seq 1 20000 | awk -v i=$i '{ printf "{\"n\":%d,\"i\":%d,\"p\":\"a\"}\n", $1, i }' |
+		    mb-write -p p "$D"
+	done
+	run bash -c "trap '' XFSZ; ulimit -f 16; mb-lake compact --target-bytes 1M '$D'"
+	assert_failure 1
+	assert_output "mb-lake: $D: compact: $D/p=a/part-00000000000000000003-0001.ndjson.zst: File too large"
+	run mb-lake verify "$D"
+	assert_success
+	assert_output "verify: version 2, 3 files, 60000 records: 0 problems, 0 orphans"
+}
+
 @test "a compaction racing appends keeps every appended record" {
 	seq 1 20000 | awk '{ printf "{\"n\":%d,\"p\":%d}\n", $1, $1 % 2 }' >"$BATS_TEST_TMPDIR/in"
 	head -n 2000 "$BATS_TEST_TMPDIR/in" | mb-write -p p -n 100 "$D"
