@@ -28,6 +28,7 @@ usage(FILE *f, int st)
 	    "usage: mb-lake log DIR\n"
 	    "       mb-lake stats DIR\n"
 	    "       mb-lake verify DIR\n"
+	    "       mb-lake repair DIR\n"
 	    "       mb-lake compact [-w expr] [--target-bytes size] "
 	    "[-l level] DIR\n"
 	    "       mb-lake vacuum [--retain duration] [-n] DIR\n");
@@ -100,21 +101,45 @@ sum_records(const mb_lake_file *f, size_t n)
 
 /* ---- log --------------------------------------------------------------- */
 
+/* The checkpoint the newest snapshot is read from, -1 when none: log
+ * entries before it are history that no current reader needs. */
+static int64_t
+checkpoint_of(mb_lake *l)
+{
+	mb_lake_snap s;
+	mb_lake_onerr f = l->onerr;
+	int64_t from;
+
+	l->onerr = NULL;
+	if (mb_lake_snap_load(l, -1, &s) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	l->onerr = f;
+	from = s.from;
+	mb_lake_snap_free(&s);
+	return from;
+}
+
 static void
 cmd_log(void)
 {
 	mb_lake *l = open_lake();
 	mb_lake_commit c;
 	mb_buf b = {0};
-	int64_t v, latest = latest_of(l);
+	int64_t v, latest = latest_of(l), from = checkpoint_of(l);
 
 	printf("%-8s  %-24s  %-18s  %6s  %6s  %10s  %10s\n", "VERSION",
 	    "TIME", "OPERATION", "FILES+", "FILES-", "RECORDS+", "RECORDS-");
 	for (v = 0; v <= latest; v++) {
 		if (mb_lake_commit_read(l, v, &c) == -1) {
-			mb_err("%s: log entry %" PRId64 ": %s", dir, v,
-			    mb_errmsg());
-			status = MB_EXIT_FAIL;
+			if (v < from)
+				mb_warn("%s: log entry %" PRId64 ": %s (before "
+				    "checkpoint %" PRId64 ")", dir, v,
+				    mb_errmsg(), from);
+			else {
+				mb_err("%s: log entry %" PRId64 ": %s", dir, v,
+				    mb_errmsg());
+				status = MB_EXIT_FAIL;
+			}
 			continue;
 		}
 		mb_buf_reset(&b);
@@ -165,27 +190,53 @@ cmd_stats(void)
 
 /* ---- verify ------------------------------------------------------------ */
 
-/* Every path any commit has added: those are not orphans. */
+/*
+ * Every path a commit has added or removed, and the files of the newest
+ * snapshot s: those are not orphans.  A damaged entry after the snapshot's
+ * checkpoint is damage (status 1); one before it is history that only
+ * --as-of an older version needs, and is reported as such.
+ */
 static void
-all_added(mb_lake *l, int64_t latest, mb_lake_snap *all, int report)
+all_added(mb_lake *l, int64_t latest, const mb_lake_snap *s,
+    mb_lake_snap *all, int report)
 {
-	mb_lake_commit c;
-	size_t nrm;
+	mb_lake_commit c = {0};
+	mb_lake_file *add;
+	size_t nrm, nadd;
 	int64_t v;
 
 	mb_lake_snap_init(all);
+	c.add = s->files;
+	c.nadd = s->n;
+	c.version = -1;
+	mb_lake_snap_apply(all, &c);
 	for (v = 0; v <= latest; v++) {
 		if (mb_lake_commit_read(l, v, &c) == -1) {
-			if (report)
+			if (report && v < s->from)
+				printf("%s/%020" PRId64 ".json: %s (before "
+				    "checkpoint %" PRId64 ": only --as-of an "
+				    "older version is affected)\n",
+				    MB_LAKE_LOG, v, mb_errmsg(), s->from);
+			else if (report)
 				printf("%s/%020" PRId64 ".json: %s\n",
 				    MB_LAKE_LOG, v, mb_errmsg());
-			status = MB_EXIT_FAIL;
+			if (v >= s->from)
+				status = MB_EXIT_FAIL;
 			continue;
 		}
 		nrm = c.nrm;
 		c.nrm = 0;
 		mb_lake_snap_apply(all, &c);
+		/* and the files it removed, as if added */
+		add = c.add;
+		nadd = c.nadd;
+		c.add = c.rm;
+		c.nadd = nrm;
+		mb_lake_snap_apply(all, &c);
+		c.rm = c.add;
 		c.nrm = nrm;
+		c.add = add;
+		c.nadd = nadd;
 		mb_lake_commit_free(&c);
 	}
 }
@@ -222,10 +273,10 @@ cmd_verify(void)
 	size_t i;
 	int fd;
 
-	all_added(l, latest, &all, 1);
-	l->onerr = NULL;	/* all_added named the damaged entries */
+	l->onerr = NULL;	/* all_added names the damaged entries */
 	if (mb_lake_snap_load(l, -1, &s) == -1)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	all_added(l, latest, &s, &all, 1);
 	bad = (uint64_t)s.damaged;
 	for (i = 0; i < s.n; i++) {
 		rec += s.files[i].records;
@@ -248,10 +299,88 @@ cmd_verify(void)
 	    " records: %" PRIu64 " %s, %" PRIu64 " %s\n", s.version, s.n, rec,
 	    bad, bad == 1 ? "problem" : "problems", orphans, orphans == 1 ?
 	    "orphan" : "orphans");
+	if (s.damaged > 0)
+		printf("verify: writers refuse a damaged log; mb-lake repair "
+		    "%s makes the snapshot without the damaged entries the "
+		    "dataset's state\n", dir);
 	if (bad > 0)
 		status = MB_EXIT_FAIL;
 	mb_lake_snap_free(&s);
 	mb_lake_snap_free(&all);
+	mb_buf_free(&tree);
+	mb_lake_close(l);
+}
+
+/* ---- repair ------------------------------------------------------------ */
+
+static int is_part_name(const char *);
+
+static void
+repair_onerr(void *ctx, const char *msg)
+{
+	(void)ctx;
+	printf("%s\n", msg);
+}
+
+/*
+ * A log entry that is missing or garbled after the newest checkpoint makes
+ * writers refuse.  The repair is a checkpoint at the newest version of the
+ * snapshot that readers see now, with the damaged entries left out; from
+ * then on readers and writers start from it.  The damaged entries stay
+ * (verify and log call them history), and their files become orphans.
+ */
+static void
+cmd_repair(void)
+{
+	mb_lake *l = open_lake();
+	mb_lake_snap s, all;
+	mb_buf path = {0}, aside = {0}, tree = {0};
+	struct stat st;
+	int64_t latest = latest_of(l);
+	const char *p;
+
+	mb_lake_snap_init(&all);
+	l->onerr = repair_onerr;
+	if (mb_lake_snap_load(l, -1, &s) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	if (s.damaged == 0) {
+		printf("repair: nothing to repair (version %" PRId64 ")\n",
+		    latest);
+		goto done;
+	}
+	/* A checkpoint of this version that could not be read: aside. */
+	mb_lake_entry_path(l, s.version, 1, &path);
+	if (lstat(path.p, &st) == 0) {
+		mb_buf_printf(&aside, "%s.damaged", path.p);
+		if (rename(path.p, aside.p) == -1)
+			mb_die(MB_EXIT_FAIL, "%s: %s", path.p,
+			    strerror(errno));
+		printf("%s: moved to %s\n", rel_path(path.p),
+		    rel_path(aside.p));
+	}
+	if (mb_lake_checkpoint_write(l, &s) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	/* The files of the damaged entries are orphans now: name them, so
+	 * that their records can still be read (zstdcat) and written again. */
+	all_added(l, latest, &s, &all, 0);
+	status = MB_EXIT_OK;
+	if (mb_dir_walk_nofollow(dir, &tree, NULL) >= 0)
+		for (p = tree.p; p != NULL && p < tree.p + tree.len;
+		    p += strlen(p) + 1)
+			if (mb_lake_snap_find(&all, rel_path(p)) < 0 &&
+			    is_part_name(p))
+				printf("%s: orphan, not in the snapshot "
+				    "(zstdcat reads its records)\n",
+				    rel_path(p));
+	printf("repair: checkpoint %" PRId64 ", %zu files, %" PRIu64
+	    " records, without %d damaged %s\n", s.version, s.n,
+	    sum_records(s.files, s.n), s.damaged, s.damaged == 1 ? "entry" :
+	    "entries");
+done:
+	mb_lake_snap_free(&s);
+	mb_lake_snap_free(&all);
+	mb_buf_free(&path);
+	mb_buf_free(&aside);
 	mb_buf_free(&tree);
 	mb_lake_close(l);
 }
@@ -454,12 +583,13 @@ cmd_vacuum(int64_t retain, int dry)
 	struct dirent *e;
 
 	/* With a damaged log a live file could look like an orphan. */
-	all_added(l, latest, &all, 0);
+	l->onerr = NULL;
+	if (mb_lake_snap_load(l, -1, &s) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	all_added(l, latest, &s, &all, 0);
 	if (status != MB_EXIT_OK)
 		mb_die(MB_EXIT_FAIL, "%s: the log is damaged; vacuum deletes "
 		    "nothing (run mb-lake verify)", dir);
-	if (mb_lake_snap_load(l, -1, &s) == -1)
-		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
 	/* Files removed before the cutoff: no snapshot younger than the
 	 * retention names them. */
 	for (v = 0; v <= latest; v++) {
@@ -544,6 +674,7 @@ main(int argc, char *argv[])
 	cmd = argv[1];
 	if (strcmp(cmd, "log") != 0 && strcmp(cmd, "stats") != 0 &&
 	    strcmp(cmd, "verify") != 0 && strcmp(cmd, "compact") != 0 &&
+	    strcmp(cmd, "repair") != 0 &&
 	    strcmp(cmd, "vacuum") != 0) {
 		mb_err("'%s' is not a command", cmd);
 		usage(stderr, MB_EXIT_USAGE);
@@ -601,6 +732,8 @@ main(int argc, char *argv[])
 		cmd_stats();
 	else if (strcmp(cmd, "verify") == 0)
 		cmd_verify();
+	else if (strcmp(cmd, "repair") == 0)
+		cmd_repair();
 	else if (strcmp(cmd, "compact") == 0)
 		cmd_compact(wsrc, target, level);
 	else

@@ -97,6 +97,13 @@ dataset_pcols(mb_lake *l, int64_t latest, mb_buf *out)
 	return n;
 }
 
+static void
+onerr(void *ctx, const char *msg)
+{
+	(void)ctx;
+	mb_err("%s: %s", dir, msg);
+}
+
 static int
 split_cols(const char *s, mb_buf *out)
 {
@@ -246,6 +253,7 @@ main(int argc, char *argv[])
 
 	if ((l = mb_lake_open(dir, 1)) == NULL)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	l->onerr = onerr;	/* the damage that makes a writer refuse */
 	if ((latest = mb_lake_latest(l, NULL)) == -2)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
 	if (dataset_pcols(l, latest, &have) >= 0) {
@@ -269,9 +277,9 @@ main(int argc, char *argv[])
 		colv[i++] = cols.p + n;
 	o.pcols = colv;
 	o.npcols = ncols;
+	/* The columns were checked above: what fails here is the dataset. */
 	if ((w = mb_lake_writer_new(l, &o)) == NULL)
-		mb_die(pby != NULL ? MB_EXIT_USAGE : MB_EXIT_FAIL,
-		    "%s: %s", dir, mb_errmsg());
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onsig;	/* no SA_RESTART: a blocked read returns */

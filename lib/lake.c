@@ -437,6 +437,7 @@ mb_lake_snap_init(mb_lake_snap *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->version = -1;
+	s->from = -1;
 }
 
 void
@@ -605,6 +606,7 @@ mb_lake_snap_load(mb_lake *l, int64_t version, mb_lake_snap *s)
 		mb_lake_snap_apply(s, &c);
 		mb_lake_commit_free(&c);
 		from = cv + 1;
+		s->from = cv;
 		break;
 	}
 	mb_buf_free(&ck);
@@ -620,6 +622,23 @@ mb_lake_snap_load(mb_lake *l, int64_t version, mb_lake_snap *s)
 	if (s->version < version)	/* the newest entry was damaged */
 		s->version = version;
 	mb_lake_snap_sort(s);
+	return 0;
+}
+
+int
+mb_lake_check(mb_lake *l)
+{
+	mb_lake_snap s;
+	int n;
+
+	if (mb_lake_snap_load(l, -1, &s) == -1)
+		return -1;
+	n = s.damaged;
+	mb_lake_snap_free(&s);
+	if (n > 0)
+		return mb_seterr("the log is damaged (%d %s); nothing was "
+		    "written: mb-lake verify names the damage, mb-lake repair "
+		    "mends it", n, n == 1 ? "entry" : "entries");
 	return 0;
 }
 

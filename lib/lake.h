@@ -69,6 +69,7 @@ typedef struct mb_lake_snap {
 	mb_lake_file *files;
 	size_t n, cap;
 	int damaged;		/* log entries that could not be applied */
+	int64_t from;		/* the checkpoint it was read from; -1: none */
 	/* private: path -> index */
 	size_t *idx;
 	size_t idxcap;
@@ -108,6 +109,11 @@ int64_t mb_lake_version_at(mb_lake *l, int64_t ms);
 /* Writes the checkpoint of s (idempotent: a checkpoint that exists is
  * left alone). */
 int mb_lake_checkpoint_write(mb_lake *l, const mb_lake_snap *s);
+/* Checks that the newest snapshot can be read whole (no log entry after
+ * its checkpoint is missing or garbled), as a writer must before it
+ * commits.  Each damaged entry goes to onerr; -1 with mb_errmsg() when
+ * there is one. */
+int mb_lake_check(mb_lake *l);
 
 /* Creates log entry v from text, put-if-absent.  0: created; 1: the
  * version was taken by another writer; -1: error. */

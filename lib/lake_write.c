@@ -334,7 +334,8 @@ mb_lake_writer_new(mb_lake *l, const mb_lake_wopts *o)
 	int64_t latest;
 	int i;
 
-	if ((latest = mb_lake_latest(l, NULL)) == -2) {
+	if ((latest = mb_lake_latest(l, NULL)) == -2 ||
+	    (latest >= 0 && mb_lake_check(l) == -1)) {
 		free(w);
 		return NULL;
 	}
@@ -1095,8 +1096,10 @@ mb_lake_writer_commit(mb_lake_writer *w, enum mb_lake_mode mode,
 		ndrop = 0;
 		if (mode != MB_LAKE_APPEND) {
 			mb_lake_snap_free(&snap);
-			if (v > 0 && mb_lake_snap_load(w->l, v - 1, &snap) ==
-			    -1) {
+			if (v > 0 && (mb_lake_snap_load(w->l, v - 1, &snap) ==
+			    -1 || (snap.damaged > 0 && mb_seterr("the log is "
+			    "damaged; nothing was committed (mb-lake verify)")))) {
+				mb_lake_snap_free(&snap);
 				mb_buf_free(&text);
 				free(drop);
 				return -1;

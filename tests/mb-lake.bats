@@ -91,11 +91,68 @@ region=US/part-00000000000000000000-0002.ndjson.zst: checksum [0-9a-f]{16} does 
 region=__HIVE_DEFAULT_PARTITION__/part-00000000000000000000-0003.ndjson.zst: missing
 region=EU/part-00000000000000000001-0001.ndjson.zst: orphan \(no commit names it\)
 region=EU/part-00000000000000000002-0001.ndjson.zst: orphan \(no commit names it\)
-verify: version 2, 5 files, 8 records: 5 problems, 2 orphans$"
+verify: version 2, 5 files, 8 records: 5 problems, 2 orphans
+verify: writers refuse a damaged log; mb-lake repair $D makes the snapshot without the damaged entries the dataset's state$"
 	# The rest stays readable.
 	run bash -c "mb-cat -q '$D' 2>/dev/null"
 	assert_output '{"id":6,"region":"../../etc","month":"09","amount":1}
 {"id":7,"region":"a/b\u0001c","month":"10","amount":4}'
+}
+
+@test "repair: a checkpoint of the snapshot without the damaged entries" {
+	mb-write -p region "$D" <"$IN"
+	echo '{"region":"EU"}' | mb-write "$D"
+	echo '{"region":"EU"}' | mb-write "$D"
+	rm "$D/_mb_log/00000000000000000001.json"
+	e=_mb_log/00000000000000000001.json
+	f=region=EU/part-00000000000000000001-0001.ndjson.zst
+	run mb-lake repair "$D"
+	assert_success
+	assert_output "log entry 1: missing
+$f: orphan, not in the snapshot (zstdcat reads its records)
+repair: checkpoint 2, 6 files, 9 records, without 1 damaged entry"
+	run mb-lake repair "$D"
+	assert_output "repair: nothing to repair (version 2)"
+	# Readers and writers start from the checkpoint; the lost entry is
+	# history that only --as-of 1 would need.
+	run mb-lake verify "$D"
+	assert_success
+	assert_output "$e: missing (before checkpoint 2: only --as-of an older version is affected)
+$f: orphan (no commit names it)
+verify: version 2, 6 files, 9 records: 0 problems, 1 orphan"
+	echo '{"region":"US"}' | mb-write "$D"
+	run bash -c "mb-cat '$D' | wc -l"
+	assert_output 10
+	run log_of "$D"
+	assert_success
+	assert_output "mb-lake: $D: log entry 1: missing (before checkpoint 2)
+VERSION   TIME                      OPERATION           FILES+  FILES-    RECORDS+    RECORDS-
+0         TIME                      WRITE                    5       0           8           0
+2         TIME                      WRITE                    1       0           1           0
+3         TIME                      WRITE                    1       0           1           0"
+	run mb-lake vacuum --retain 0s "$D"
+	assert_success
+	assert_output --regexp "^deleted $f
+vacuum: 1 file, [0-9]+ bytes$"
+}
+
+@test "repair: a garbled newest entry, and a garbled checkpoint put aside" {
+	mb-write -p region "$D" <"$IN"
+	echo '{"region":"EU"}' | mb-write "$D"
+	echo '{"commitInfo":' >"$D/_mb_log/00000000000000000001.json"
+	echo '{"checkpoint":' >"$D/_mb_log/00000000000000000001.checkpoint.json"
+	run mb-lake repair "$D"
+	assert_success
+	assert_output "checkpoint 1: line 1: column 15: unexpected end of line, expected a value
+log entry 1: line 1: column 15: unexpected end of line, expected a value
+_mb_log/00000000000000000001.checkpoint.json: moved to _mb_log/00000000000000000001.checkpoint.json.damaged
+region=EU/part-00000000000000000001-0001.ndjson.zst: orphan, not in the snapshot (zstdcat reads its records)
+repair: checkpoint 1, 5 files, 8 records, without 1 damaged entry"
+	run mb-cat "$D"
+	assert_success
+	run bash -c "echo '{\"region\":\"US\"}' | mb-write '$D' && mb-lake stats '$D' | head -n 2"
+	assert_output "version     2
+records     9"
 }
 
 @test "compact rewrites small files of each partition in one commit" {

@@ -372,6 +372,34 @@ y=__HIVE_DEFAULT_PARTITION__/d=__HIVE_DEFAULT_PARTITION__/part-00000000000000000
 	assert_output "1000000 0"
 }
 
+@test "a damaged log: writers refuse, naming the damage" {
+	mb-write -p region "$D" <"$IN"
+	echo '{"region":"EU"}' | mb-write "$D"
+	echo '{"region":"EU"}' | mb-write "$D"
+	mv "$D/_mb_log/00000000000000000001.json" "$BATS_TEST_TMPDIR/e1"
+	before=$(tree "$D")
+	run mb-write "$D" <"$IN"
+	assert_failure 1
+	assert_output "mb-write: $D: log entry 1: missing
+mb-write: $D: the log is damaged (1 entry); nothing was written: mb-lake verify names the damage, mb-lake repair mends it"
+	run mb-write -m overwrite "$D" <"$IN"
+	assert_failure 1
+	run ls "$D/_mb_log"
+	assert_output "00000000000000000000.json
+00000000000000000002.json"
+	run tree "$D"
+	assert_output "$before"
+	# A truncated entry, the same.
+	mv "$BATS_TEST_TMPDIR/e1" "$D/_mb_log/00000000000000000001.json"
+	truncate -s 30 "$D/_mb_log/00000000000000000001.json"
+	run mb-write -r "$D" <"$IN"
+	assert_failure 1
+	assert_output "mb-write: $D: log entry 1: line 1: column 31: unterminated string
+mb-write: $D: the log is damaged (1 entry); nothing was written: mb-lake verify names the damage, mb-lake repair mends it"
+	run tree "$D"
+	assert_output "$before"
+}
+
 @test "a file too large for the disk: status 1, the snapshot intact" {
 	mb-write "$D" <"$IN"
 	run bash -c "trap '' XFSZ; ulimit -f 8; mb-gen -n 20000 --seed 1 | mb-write -l 1 '$D'"
