@@ -254,6 +254,37 @@ rel_path(const char *p)
 	return p;
 }
 
+static int
+cmp_rel(const void *a, const void *b)
+{
+	return mb_lake_path_cmp(rel_path(*(char *const *)a),
+	    rel_path(*(char *const *)b));
+}
+
+/* The files of the dataset's tree, NUL-separated in *tree, in the order
+ * readers list partitions (2 before 10); links are not followed. */
+static void
+walk_tree(mb_buf *tree, void (*onerr)(const char *, const char *))
+{
+	mb_buf sorted = {0};
+	const char **v = NULL;
+	const char *p;
+	size_t n = 0, i;
+
+	if (mb_dir_walk_nofollow(dir, tree, onerr) <= 0)
+		return;
+	for (p = tree->p; p < tree->p + tree->len; p += strlen(p) + 1) {
+		v = mb_xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = p;
+	}
+	qsort(v, n, sizeof(*v), cmp_rel);
+	for (i = 0; i < n; i++)
+		mb_buf_add(&sorted, v[i], strlen(v[i]) + 1);
+	free(v);
+	mb_buf_free(tree);
+	*tree = sorted;
+}
+
 static void
 walkerr(const char *path, const char *msg)
 {
@@ -287,14 +318,14 @@ cmd_verify(void)
 		} else
 			close(fd);
 	}
-	if (mb_dir_walk_nofollow(dir, &tree, walkerr) >= 0)
-		for (p = tree.p; p != NULL && p < tree.p + tree.len;
-		    p += strlen(p) + 1)
-			if (mb_lake_snap_find(&all, rel_path(p)) < 0) {
-				printf("%s: orphan (no commit names it)\n",
-				    rel_path(p));
-				orphans++;
-			}
+	walk_tree(&tree, walkerr);
+	for (p = tree.p; p != NULL && p < tree.p + tree.len;
+	    p += strlen(p) + 1)
+		if (mb_lake_snap_find(&all, rel_path(p)) < 0) {
+			printf("%s: orphan (no commit names it)\n",
+			    rel_path(p));
+			orphans++;
+		}
 	printf("verify: version %" PRId64 ", %zu files, %" PRIu64
 	    " records: %" PRIu64 " %s, %" PRIu64 " %s\n", s.version, s.n, rec,
 	    bad, bad == 1 ? "problem" : "problems", orphans, orphans == 1 ?
@@ -364,14 +395,14 @@ cmd_repair(void)
 	 * that their records can still be read (zstdcat) and written again. */
 	all_added(l, latest, &s, &all, 0);
 	status = MB_EXIT_OK;
-	if (mb_dir_walk_nofollow(dir, &tree, NULL) >= 0)
-		for (p = tree.p; p != NULL && p < tree.p + tree.len;
-		    p += strlen(p) + 1)
-			if (mb_lake_snap_find(&all, rel_path(p)) < 0 &&
-			    is_part_name(p))
-				printf("%s: orphan, not in the snapshot "
-				    "(zstdcat reads its records)\n",
-				    rel_path(p));
+	walk_tree(&tree, NULL);
+	for (p = tree.p; p != NULL && p < tree.p + tree.len;
+	    p += strlen(p) + 1)
+		if (mb_lake_snap_find(&all, rel_path(p)) < 0 &&
+		    is_part_name(p))
+			printf("%s: orphan, not in the snapshot "
+			    "(zstdcat reads its records)\n",
+			    rel_path(p));
 	printf("repair: checkpoint %" PRId64 ", %zu files, %" PRIu64
 	    " records, without %d damaged %s\n", s.version, s.n,
 	    sum_records(s.files, s.n), s.damaged, s.damaged == 1 ? "entry" :
@@ -610,14 +641,14 @@ cmd_vacuum(int64_t retain, int dry)
 		delete_file(l, full.p, p, dry, &n, &bytes);
 	}
 	/* Orphans of writers that died, older than the retention. */
-	if (mb_dir_walk_nofollow(dir, &tree, NULL) >= 0)
-		for (p = tree.p; p != NULL && p < tree.p + tree.len;
-		    p += strlen(p) + 1)
-			if (mb_lake_snap_find(&all, rel_path(p)) < 0 &&
-			    is_part_name(p) && lstat(p, &st) == 0 &&
-			    (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 <= cutoff)
-				delete_file(l, p, rel_path(p), dry, &n,
-				    &bytes);
+	walk_tree(&tree, NULL);
+	for (p = tree.p; p != NULL && p < tree.p + tree.len;
+	    p += strlen(p) + 1)
+		if (mb_lake_snap_find(&all, rel_path(p)) < 0 &&
+		    is_part_name(p) && lstat(p, &st) == 0 &&
+		    (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 <= cutoff)
+			delete_file(l, p, rel_path(p), dry, &n,
+			    &bytes);
 	/* Temp files of log entries that were never put in place. */
 	if ((d = opendir(l->logdir)) != NULL) {
 		while ((e = readdir(d)) != NULL) {

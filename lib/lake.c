@@ -3,6 +3,7 @@
  * from DIR/_mb_log, replays them into a snapshot, and creates entries
  * put-if-absent.  The format is in mb-lake(5).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -548,7 +549,7 @@ cmp_file(const void *a, const void *b)
 {
 	const mb_lake_file *x = a, *y = b;
 
-	return strcmp(x->path, y->path);
+	return mb_lake_path_cmp(x->path, y->path);
 }
 
 void
@@ -870,6 +871,138 @@ numberlike(const char *s, size_t n)
 			return 0;
 	}
 	return i == n;
+}
+
+/* ---- natural order ----------------------------------------------------- */
+
+/* Digit runs compare as numbers (leading zeros aside), other bytes as
+ * bytes; a digit run sorts where its first byte would. */
+static int
+nat_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t i = 0, j = 0, si, sj, li, lj;
+	int c;
+
+	while (i < an && j < bn) {
+		if (isdigit((unsigned char)a[i]) &&
+		    isdigit((unsigned char)b[j])) {
+			for (; i + 1 < an && a[i] == '0' &&
+			    isdigit((unsigned char)a[i + 1]); i++)
+				;
+			for (; j + 1 < bn && b[j] == '0' &&
+			    isdigit((unsigned char)b[j + 1]); j++)
+				;
+			for (si = i; i < an && isdigit((unsigned char)a[i]);
+			    i++)
+				;
+			for (sj = j; j < bn && isdigit((unsigned char)b[j]);
+			    j++)
+				;
+			li = i - si;
+			lj = j - sj;
+			if (li != lj)
+				return li < lj ? -1 : 1;
+			if ((c = memcmp(a + si, b + sj, li)) != 0)
+				return c < 0 ? -1 : 1;
+			continue;
+		}
+		if (a[i] != b[j])
+			return (unsigned char)a[i] < (unsigned char)b[j] ?
+			    -1 : 1;
+		i++;
+		j++;
+	}
+	return (i < an) - (j < bn);
+}
+
+/* Two magnitudes [0-9]+(\.[0-9]+)? as numbers. */
+static int
+mag_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	const char *da = memchr(a, '.', an), *db = memchr(b, '.', bn);
+	size_t ia = da ? (size_t)(da - a) : an, ib = db ? (size_t)(db - b) : bn;
+	size_t k;
+	int c;
+
+	for (; ia > 1 && *a == '0'; a++, an--, ia--)
+		;
+	for (; ib > 1 && *b == '0'; b++, bn--, ib--)
+		;
+	if (ia != ib)
+		return ia < ib ? -1 : 1;
+	if ((c = memcmp(a, b, ia)) != 0)
+		return c < 0 ? -1 : 1;
+	/* the fractions, digit by digit; a missing digit is 0 */
+	a += ia + (ia < an);
+	an -= ia + (ia < an);
+	b += ib + (ib < bn);
+	bn -= ib + (ib < bn);
+	for (k = 0; k < an || k < bn; k++) {
+		char x = k < an ? a[k] : '0', y = k < bn ? b[k] : '0';
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+/* One folder or file name: its column (up to '='), then its value:
+ * number-like values first, in numeric order, then the others in natural
+ * order; bytes break a tie, so that the order is total. */
+static int
+seg_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	const char *ea = memchr(a, '=', an), *eb = memchr(b, '=', bn);
+	size_t ka = ea ? (size_t)(ea - a) : an, kb = eb ? (size_t)(eb - b) : bn;
+	size_t va, vb;
+	int c, na, nb;
+
+	if ((c = nat_cmp(a, ka, b, kb)) != 0)
+		return c;
+	va = an - ka - (ea != NULL);
+	vb = bn - kb - (eb != NULL);
+	a += an - va;
+	b += bn - vb;
+	na = numberlike(a, va);
+	nb = numberlike(b, vb);
+	if (na != nb)
+		return na ? -1 : 1;
+	if (na) {
+		int sa = *a == '-', sb = *b == '-';
+
+		if (sa != sb)
+			return sa ? -1 : 1;
+		c = mag_cmp(a + sa, va - sa, b + sb, vb - sb);
+		if (sa)
+			c = -c;
+	} else
+		c = nat_cmp(a, va, b, vb);
+	return c;
+}
+
+int
+mb_lake_path_cmp(const char *a, const char *b)
+{
+	const char *ea, *eb;
+	size_t an, bn;
+	int c;
+
+	for (;;) {
+		ea = strchr(a, '/');
+		eb = strchr(b, '/');
+		an = ea ? (size_t)(ea - a) : strlen(a);
+		bn = eb ? (size_t)(eb - b) : strlen(b);
+		if ((c = seg_cmp(a, an, b, bn)) != 0)
+			return c;
+		if ((c = memcmp(a, b, an < bn ? an : bn)) != 0)
+			return c < 0 ? -1 : 1;
+		if (an != bn)
+			return an < bn ? -1 : 1;
+		if (ea == NULL || eb == NULL)
+			return (ea != NULL) - (eb != NULL);
+		a = ea + 1;
+		b = eb + 1;
+	}
 }
 
 int

@@ -61,7 +61,7 @@ typedef struct mb_lake_commit {
 	size_t nadd, nrm;
 } mb_lake_commit;
 
-/* The files of one version, sorted by path. */
+/* The files of one version, in mb_lake_path_cmp() order. */
 typedef struct mb_lake_snap {
 	int64_t version;	/* -1: no commit yet */
 	int64_t time;
@@ -126,6 +126,11 @@ void mb_lake_file_json(mb_buf *b, const char *action, const mb_lake_file *f);
 void mb_lake_file_free(mb_lake_file *f);
 void mb_lake_file_copy(mb_lake_file *dst, const mb_lake_file *src);
 
+/* Orders two paths of a dataset as readers list them: folder by folder,
+ * by column, then number-like values (-1.5, 07) in numeric order before
+ * other values in natural order (2025-2 before 2025-10), bytes breaking
+ * ties; file names in natural order too. */
+int mb_lake_path_cmp(const char *a, const char *b);
 /* The partition folder of a file path ("" for a top-level file). */
 size_t mb_lake_pdir_len(const char *path);
 /* Escapes a partition value for a folder name (see mb-lake(5)). */

@@ -53,6 +53,23 @@ $D/month=09/region=%2E.%2F..%2Fetc/part-00000000000000000000-0006.ndjson.zst"
 	assert_output --partial "mb-cat: --where: column "
 }
 
+@test "partitions in natural order: 2 before 10, -10 before -1, 1.25 before 1.5" {
+	E="$BATS_TEST_TMPDIR/nat"
+	for m in 10 2 x 1.5 -1 2025-10 1.25 -10 2025-2 07 1; do
+		echo "{\"m\":\"$m\"}"
+	done | mb-write -p m "$E"
+	run bash -c "mb-cat '$E' | tr '\n' ' '"
+	assert_output '{"m":"-10"} {"m":"-1"} {"m":"1"} {"m":"1.25"} {"m":"1.5"} {"m":"2"} {"m":"07"} {"m":"10"} {"m":"2025-2"} {"m":"2025-10"} {"m":"x"} '
+	run bash -c "mb-cat --files -w 'm >= 2' '$E' | sed 's|.*/m=||; s|/.*||' | tr '\n' ' '"
+	assert_output '2 07 10 '
+	mkdir "$E/m=3" "$E/m=20"
+	touch "$E/m=20/part-00000000000000000001-0001.ndjson.zst" "$E/m=3/part-00000000000000000001-0001.ndjson.zst"
+	run mb-lake verify "$E"
+	assert_output "m=3/part-00000000000000000001-0001.ndjson.zst: orphan (no commit names it)
+m=20/part-00000000000000000001-0001.ndjson.zst: orphan (no commit names it)
+verify: version 0, 11 files, 11 records: 0 problems, 2 orphans"
+}
+
 @test "--files lists the part files of the snapshot" {
 	run mb-cat --files "$D"
 	assert_success
