@@ -1,8 +1,10 @@
 /*
  * mb-cat: prints the records of a dataset as NDJSON: those of its newest
  * snapshot (or of an older one, --as-of), part file by part file in path
- * order, so partition by partition.  --where keeps only the partitions
- * whose values make an expression true, without opening the other files.
+ * order, so partition by partition.  --where keeps the records that make
+ * an expression true: the partitions whose values cannot make it true are
+ * not opened, and when it reads other fields than partition columns, each
+ * record of the other partitions is tested.
  * --follow then prints the records of every new commit as it is made,
  * and --checkpoint remembers the last version printed so that a restarted
  * reader goes on from there.
@@ -22,8 +24,13 @@
 
 static const char *dir;
 static mb_expr *where;
-static mb_rec *prec;
+static int filter;		/* where reads fields besides partition columns */
+static mb_buf pnames;		/* partition column names, NUL-separated */
+static mb_rec *prec, *rec;	/* a file's partition values; a record */
 static mb_buf pbuf;
+static const char *cur;		/* the file being read, for messages */
+static uint64_t curline, nerr;	/* its line; records --where failed on */
+static char *firsterr;
 static int verify, status = MB_EXIT_OK;
 static const char *ckpt;
 static mb_lake_reader *rd;
@@ -63,6 +70,94 @@ onerr(void *ctx, const char *msg)
 	status = MB_EXIT_FAIL;
 }
 
+/* The names of the partition columns ("name" of "name=field:date"). */
+static void
+set_pcols(const char *pcols)
+{
+	mb_buf specs = {0};
+	size_t i, n;
+
+	mb_buf_reset(&pnames);
+	if (pcols == NULL || mb_lake_pcols_split(pcols, &specs) < 0)
+		return;
+	for (i = 0; i < specs.len; i += strlen(specs.p + i) + 1) {
+		n = strcspn(specs.p + i, "=");
+		mb_buf_add(&pnames, specs.p + i, n);
+		mb_buf_addc(&pnames, '\0');
+	}
+	mb_buf_free(&specs);
+}
+
+static int is_pcol(void *, const char *, size_t);
+
+/* Does --where read a field that is not a partition column? */
+static int
+reads_records(void)
+{
+	const char *f, *e;
+	size_t n;
+
+	if (where == NULL)
+		return 0;
+	for (f = mb_expr_fields(where, &n), e = f + n; f < e;
+	    f += strlen(f) + 1)
+		if (!is_pcol(NULL, f, strlen(f)))
+			return 1;
+	return 0;
+}
+
+/* Names the records --where could not be evaluated on (not printed). */
+static void
+where_report(void)
+{
+	if (nerr == 0)
+		return;
+	mb_out_flush();
+	mb_err("%s: --where: %" PRIu64 " %s not printed: %s", dir, nerr,
+	    nerr == 1 ? "record" : "records", firsterr);
+	status = MB_EXIT_FAIL;
+	nerr = 0;
+	free(firsterr);
+	firsterr = NULL;
+}
+
+static int
+is_pcol(void *ctx, const char *name, size_t n)
+{
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < pnames.len; i += strlen(pnames.p + i) + 1)
+		if (strlen(pnames.p + i) == n && memcmp(pnames.p + i, name,
+		    n) == 0)
+			return 1;
+	return 0;
+}
+
+/* In records, a partition column is its partition's value, as in the
+ * pruning (and a column computed from a timestamp is only there). */
+static int
+lookup(void *ctx, const char *name, size_t n, mb_span *json)
+{
+	int i;
+	mb_span k;
+
+	(void)ctx;
+	if (!is_pcol(NULL, name, n))
+		return 0;
+	for (i = 0; i < mb_rec_nfields(prec); i++) {
+		k = mb_rec_key(prec, i);
+		if (k.len == n && memcmp(k.p, name, n) == 0) {
+			*json = mb_rec_raw(prec, mb_rec_field(prec, i));
+			return 1;
+		}
+	}
+	*json = (mb_span){ "null", 4 };
+	return 1;
+}
+
+/* Whether any record of f can make --where true; its partition values go
+ * to prec for the records' lookups. */
 static int
 wanted(const mb_lake_file *f)
 {
@@ -75,21 +170,57 @@ wanted(const mb_lake_file *f)
 	    mb_rec_parse(prec, pbuf.p, pbuf.len) == -1)
 		mb_die(MB_EXIT_FAIL, "%s: %s: bad partitionValues", dir,
 		    f->path);
+	if (filter)
+		return mb_expr_maybe(where, prec, is_pcol, NULL);
 	if (mb_expr_eval(where, prec, &v) == -1)
 		mb_die(MB_EXIT_FAIL, "%s: --where: %s", dir, mb_errmsg());
 	return mb_val_true(&v);
+}
+
+/* --where on each record of a block of whole lines. */
+static void
+out_filtered(const char *p, size_t n)
+{
+	const char *e = p + n, *nl;
+	mb_val v;
+
+	for (; p < e; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		curline++;
+		if (nl == p)
+			continue;
+		if (mb_rec_parse(rec, p, (size_t)(nl - p)) == -1) {
+			mb_out_flush();
+			mb_err("%s: %s:%" PRIu64 ": %s; not tested", dir, cur,
+			    curline, mb_errmsg());
+			status = MB_EXIT_FAIL;
+			continue;
+		}
+		if (mb_expr_eval(where, rec, &v) == -1) {
+			if (nerr++ == 0)
+				firsterr = mb_xstrdup(mb_errmsg());
+			continue;
+		}
+		if (mb_val_true(&v))
+			mb_out(p, (size_t)(nl - p) + 1);
+	}
 }
 
 static void
 out(const void *p, size_t n, void *ctx)
 {
 	(void)ctx;
-	mb_out(p, n);
+	if (filter)
+		out_filtered(p, n);
+	else
+		mb_out(p, n);
 }
 
 static void
 cat_file(mb_lake *l, const mb_lake_file *f)
 {
+	cur = f->path;
+	curline = 0;
 	if (mb_lake_reader_part(rd, l, f, verify, out, NULL) == -1) {
 		mb_out_flush();	/* the message goes after the records */
 		if (verify)
@@ -157,6 +288,8 @@ emit_commit(mb_lake *l, int64_t v, int64_t latest)
 		    mb_errmsg());
 		return 0;
 	}
+	set_pcols(c.pcols);
+	filter = reads_records();
 	for (i = 0; i < c.nadd; i++)
 		if (c.add[i].datachange && wanted(&c.add[i]))
 			cat_file(l, &c.add[i]);
@@ -194,6 +327,7 @@ follow(mb_lake *l, int64_t done)
 		while (done < latest) {
 			emit_commit(l, done + 1, latest);
 			done++;
+			where_report();
 			mb_out_flush();
 			save_ckpt(done);
 		}
@@ -210,7 +344,7 @@ follow(mb_lake *l, int64_t done)
 		}
 		if (poll(pf, 2, fd < 0 ? 0 : 1000) > 0) {
 			if (pf[1].revents & (POLLERR | POLLHUP))
-				exit(mb_finish(status));
+				exit((where_report(), mb_finish(status)));
 			while (fd >= 0 && read(fd, ev, sizeof(ev)) > 0)
 				;
 		}
@@ -237,8 +371,7 @@ main(int argc, char *argv[])
 	int64_t version = -1, from, latest, ms;
 	mb_lake *l;
 	mb_lake_snap s;
-	mb_buf cols = {0};
-	size_t i, n;
+	size_t i;
 
 	mb_prog_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "a:c:fhqVw:", longopts, NULL)) !=
@@ -290,7 +423,10 @@ main(int argc, char *argv[])
 	}
 	if (wsrc != NULL && (where = mb_expr_parse(wsrc)) == NULL)
 		mb_die(MB_EXIT_USAGE, "--where: %s", mb_errmsg());
+	if (where != NULL)
+		mb_expr_set_lookup(where, lookup, NULL);
 	prec = mb_rec_new();
+	rec = mb_rec_new();
 	rd = mb_lake_reader_new();
 
 	while ((l = mb_lake_open(dir, 0)) == NULL) {
@@ -325,22 +461,8 @@ main(int argc, char *argv[])
 	}
 	if (mb_lake_snap_load(l, version, &s) == -1)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
-	if (where != NULL && s.pcols != NULL &&
-	    mb_lake_pcols_split(s.pcols, &cols) >= 0) {
-		/* Every field of --where must be a partition column. */
-		const char *f = mb_expr_fields(where, &n), *e = f + n;
-
-		for (; f < e; f += strlen(f) + 1) {
-			for (i = 0; i < cols.len; i += strlen(cols.p + i) + 1)
-				if (strncmp(cols.p + i, f, strlen(f)) == 0 &&
-				    (cols.p[i + strlen(f)] == '\0' ||
-				    cols.p[i + strlen(f)] == '='))
-					break;
-			if (i >= cols.len)
-				mb_die(MB_EXIT_USAGE, "--where: '%s' is not a "
-				    "partition column of %s", f, dir);
-		}
-	}
+	set_pcols(s.pcols);
+	filter = reads_records();
 	for (i = 0; i < s.n; i++) {
 		if (!wanted(&s.files[i]))
 			continue;
@@ -358,11 +480,13 @@ main(int argc, char *argv[])
 	if (fol)
 		follow(l, from);
 done:
+	where_report();
 	mb_lake_reader_free(rd);
 	mb_rec_free(prec);
 	mb_expr_free(where);
 	mb_buf_free(&pbuf);
-	mb_buf_free(&cols);
+	mb_buf_free(&pnames);
+	mb_rec_free(rec);
 	mb_lake_close(l);
 	return mb_finish(status);
 }

@@ -475,6 +475,21 @@ cmd_compact(const char *wsrc, uint64_t target, int level)
 	colv = mb_xcalloc((size_t)ncols + 1, sizeof(char *));
 	for (n = 0, i = 0; n < ncols; n++, i += strlen(cols.p + i) + 1)
 		colv[n] = cols.p + i;
+	if (where != NULL) {
+		/* Compaction rewrites whole partitions: --where may read
+		 * partition columns only. */
+		const char *f = mb_expr_fields(where, &k), *e = f + k;
+
+		for (; f < e; f += strlen(f) + 1) {
+			for (n = 0; n < ncols; n++)
+				if (strlen(f) == strcspn(colv[n], "=") &&
+				    strncmp(colv[n], f, strlen(f)) == 0)
+					break;
+			if (n == ncols)
+				mb_die(MB_EXIT_USAGE, "--where: '%s' is not a "
+				    "partition column of %s", f, dir);
+		}
+	}
 	o.pcols = colv;
 	o.npcols = ncols;
 	if ((w = mb_lake_writer_new(l, &o)) == NULL)

@@ -2307,3 +2307,71 @@ mb_expr_eval(mb_expr *e, const mb_rec *r, mb_val *out)
 	}
 	return 0;
 }
+
+/* ---- pruning --------------------------------------------------------------- */
+
+/* Does node k read a field that `known` does not know? */
+static int
+reads_unknown(const mb_expr *e, int k, mb_expr_known_fn known, void *ctx)
+{
+	const node *n = &e->n[k];
+	int i;
+
+	if (n->op == N_FIELD)
+		return !known(ctx, n->name, n->nlen);
+	if ((n->a >= 0 && reads_unknown(e, n->a, known, ctx)) ||
+	    (n->b >= 0 && reads_unknown(e, n->b, known, ctx)))
+		return 1;
+	for (i = 0; i < n->nargs; i++)
+		if (reads_unknown(e, e->args[n->args + i], known, ctx))
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether node k can be true (*t) and whether it can be false (*f) for
+ * some values of the unknown fields: and, or and not are looked through
+ * (with the null logic of eval), a node that reads no unknown field is
+ * evaluated, anything else can be anything.
+ */
+static void
+maybe(mb_expr *e, int k, const mb_rec *r, mb_expr_known_fn known, void *ctx,
+    int *t, int *f)
+{
+	const node *n = &e->n[k];
+	int ta, fa, tb, fb;
+	mb_val v;
+
+	switch (n->op) {
+	case N_NOT:
+		maybe(e, n->a, r, known, ctx, &ta, &fa);
+		*t = fa;
+		*f = ta;
+		return;
+	case N_AND:
+	case N_OR:
+		maybe(e, n->a, r, known, ctx, &ta, &fa);
+		maybe(e, n->b, r, known, ctx, &tb, &fb);
+		*t = n->op == N_AND ? ta && tb : ta || tb;
+		*f = n->op == N_AND ? fa || fb : fa && fb;
+		return;
+	default:
+		break;
+	}
+	if (reads_unknown(e, k, known, ctx) || eval(e, k, r, &v) < 0) {
+		*t = *f = 1;	/* an error, too, is left to the records */
+		return;
+	}
+	*t = v.t == MB_V_BOOL && v.b;
+	*f = v.t == MB_V_BOOL && !v.b;
+}
+
+int
+mb_expr_maybe(mb_expr *e, const mb_rec *r, mb_expr_known_fn known, void *ctx)
+{
+	int t, f;
+
+	arreset(e);
+	maybe(e, e->root, r, known, ctx, &t, &f);
+	return t;
+}

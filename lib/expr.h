@@ -58,6 +58,16 @@ const char *mb_expr_fields(const mb_expr *e, size_t *n);
 typedef int (*mb_expr_lookup_fn)(void *ctx, const char *name, size_t n,
     mb_span *json);
 void mb_expr_set_lookup(mb_expr *e, mb_expr_lookup_fn fn, void *ctx);
+/*
+ * Pruning: whether e can be true for a record whose fields that `known`
+ * accepts have the values they have in r, whatever its other fields hold.
+ * 0 means no such record can make e true (mb-cat --where skips a partition
+ * so); and, or and not are looked through, any other part that reads an
+ * unknown field may be anything.
+ */
+typedef int (*mb_expr_known_fn)(void *ctx, const char *name, size_t n);
+int mb_expr_maybe(mb_expr *e, const mb_rec *r, mb_expr_known_fn known,
+    void *ctx);
 /* The time now() returns; by default the time of mb_expr_parse(). */
 void mb_expr_set_now(mb_expr *e, int64_t ms);
 /* Orders two non-null values as the comparison operators do: -1, 0, 1 in

@@ -44,10 +44,60 @@ $D/month=07/region=US/part-00000000000000000000-0002.ndjson.zst
 $D/month=09/region=%2E.%2F..%2Fetc/part-00000000000000000000-0006.ndjson.zst"
 }
 
-@test "--where: a field that is not a partition column, a syntax error" {
+@test "--where filters records by other fields, pruning what it can" {
 	run mb-cat --where 'amount > 3' "$D"
-	assert_failure 2
-	assert_output "mb-cat: --where: 'amount' is not a partition column of $D"
+	assert_success
+	assert_output '{"id":1,"region":"EU","month":"07","amount":10.5}
+{"id":5,"month":"09","amount":7}
+{"id":8,"region":"US","month":"10","amount":5}
+{"id":7,"region":"a/b\u0001c","month":"10","amount":4}'
+	run mb-cat -w 'month = 7 or amount >= 5' "$D"
+	assert_output '{"id":1,"region":"EU","month":"07","amount":10.5}
+{"id":2,"region":"US","month":"07","amount":3}
+{"id":5,"month":"09","amount":7}
+{"id":8,"region":"US","month":"10","amount":5}'
+	# The partitions that cannot match are not opened: their files
+	# may be gone.
+	rm -r "$D/month=07" "$D/month=08"
+	run mb-cat -w 'month >= 9 and not (amount < 4.5)' "$D"
+	assert_success
+	assert_output '{"id":5,"month":"09","amount":7}
+{"id":8,"region":"US","month":"10","amount":5}'
+	# null logic as in SQL: region = "US" is null for id 5
+	run mb-cat -w 'not (month < 9 or region = "US") and amount > 3' "$D"
+	assert_success
+	assert_output '{"id":7,"region":"a/b\u0001c","month":"10","amount":4}'
+	# --files lists what pruning keeps.
+	run mb-cat --files -w 'month = 10 and amount > 100' "$D"
+	assert_output "$D/month=10/region=US/part-00000000000000000000-0008.ndjson.zst
+$D/month=10/region=a%2Fb%01c/part-00000000000000000000-0007.ndjson.zst"
+}
+
+@test "--where on records: a runtime error and a line that is not JSON are named" {
+	run mb-cat -w 'month = 9 and 10 / (amount - 7) > 0' "$D"
+	assert_failure 1
+	assert_output "mb-cat: $D: --where: 1 record not printed: division by zero"
+	E="$BATS_TEST_TMPDIR/e"
+	printf '{"a":1}\n{"a":tru}\n{"a":3}\n' | mb-write "$E"
+	run mb-cat -w 'a > 1' "$E"
+	assert_failure 1
+	assert_output --regexp "^mb-cat: $E: part-00000000000000000000-0001.ndjson.zst:2: .*; not tested
+\\{\"a\":3\\}$"
+}
+
+@test "--where: a column computed from a timestamp is its partition's value" {
+	E="$BATS_TEST_TMPDIR/t"
+	printf '%s\n' '{"ts":"2025-07-04T10:00:00Z","n":1}' '{"ts":"2025-07-05T10:00:00Z","n":2}' \
+	    '{"ts":"2025-08-01T00:00:00Z","n":3}' | mb-write -p m=ts:month "$E"
+	run mb-cat -w 'm = "2025-07" and n > 1' "$E"
+	assert_success
+	assert_output '{"ts":"2025-07-05T10:00:00Z","n":2}'
+	run mb-cat -w 'm = "2025-08" or n = 1' "$E"
+	assert_output '{"ts":"2025-07-04T10:00:00Z","n":1}
+{"ts":"2025-08-01T00:00:00Z","n":3}'
+}
+
+@test "--where: a syntax error" {
 	run mb-cat --where 'month >' "$D"
 	assert_failure 2
 	assert_output --partial "mb-cat: --where: column "

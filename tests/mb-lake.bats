@@ -181,6 +181,9 @@ $D/p=b/part-00000000000000000010-0002.ndjson.zst"
 	assert_output "compact: 10 files into 4 in 1 partition, version 10"
 	run bash -c "mb-cat --files '$D' | grep -c p=a/"
 	assert_output 10
+	run mb-lake compact --where 'i > 3' "$D"
+	assert_failure 2
+	assert_output "mb-lake: --where: 'i' is not a partition column of $D"
 	run bash -c "mb-cat -w 'p = \"b\"' '$D' | tr -d '\n'"
 	assert_output '{"i":1,"p":"b"}{"i":2,"p":"b"}{"i":3,"p":"b"}{"i":4,"p":"b"}{"i":5,"p":"b"}{"i":6,"p":"b"}{"i":7,"p":"b"}{"i":8,"p":"b"}{"i":9,"p":"b"}{"i":10,"p":"b"}'
 }
