@@ -8,6 +8,8 @@
 #   make install    PREFIX=/usr/local: binaries and man pages
 #   make deps       install the Debian packages mb needs (as root), or print
 #                   the apt-get command that would
+#   make duckdb     DuckDB's npm package outside the repo, for the tests
+#                   that read datasets with DuckDB and for make bench
 
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
@@ -75,7 +77,29 @@ deps:
 		echo "  sudo apt-get install -y$$missing"; exit 1; \
 	fi
 
-test: deps
+# DuckDB for tests/mb-lake.bats (and make bench): its npm package in
+# MB_DUCKDB_DIR, outside the repo; node and npm from Debian when missing.
+MB_DUCKDB_DIR ?= $(HOME)/.cache/mb-bench-duckdb
+duckdb:
+	@if command -v node > /dev/null && [ -d "$(MB_DUCKDB_DIR)/node_modules/@duckdb/node-api" ]; then exit 0; fi; \
+	if ! command -v node > /dev/null || ! command -v npm > /dev/null; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "make duckdb: node and npm are missing; run:"; \
+			echo "  sudo apt-get install -y nodejs npm"; exit 1; \
+		fi; \
+		echo "make duckdb: installing nodejs npm"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q --no-install-recommends nodejs npm >/dev/null \
+		|| { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends nodejs npm >/dev/null; } || exit 1; \
+	fi; \
+	echo "make duckdb: npm install --prefix $(MB_DUCKDB_DIR) @duckdb/node-api"; \
+	for try in 1 2 3; do \
+		npm install --prefix "$(MB_DUCKDB_DIR)" --no-audit --no-fund --loglevel=error @duckdb/node-api > /dev/null && exit 0; \
+		sleep $$((try * 5)); \
+	done; \
+	echo "make duckdb: npm install failed"; exit 1
+
+test: deps duckdb
 	$(MAKE) all asan
 	bash tests/run.sh build build-asan
 
@@ -95,4 +119,4 @@ install: all
 clean:
 	rm -rf build build-asan demo-out
 
-.PHONY: all asan deps test demo bench install clean
+.PHONY: all asan deps duckdb test demo bench install clean

@@ -29,6 +29,8 @@ usage(FILE *f, int st)
 	    "       mb-lake stats DIR\n"
 	    "       mb-lake verify DIR\n"
 	    "       mb-lake repair DIR\n"
+	    "       mb-lake manifest DIR\n"
+	    "       mb-lake view [--name name] DIR\n"
 	    "       mb-lake compact [-w expr] [--target-bytes size] "
 	    "[-l level] DIR\n"
 	    "       mb-lake vacuum [--retain duration] [-n] DIR\n");
@@ -43,6 +45,8 @@ usage(FILE *f, int st)
 		    "      --retain DURATION    keep what snapshots of the last "
 		    "DURATION need (168h)\n"
 		    "  -n, --dry-run            print what vacuum would delete\n"
+		    "      --name NAME          the name of the view (the "
+		    "folder's)\n"
 		    "  -h, --help               this help\n"
 		    "  -V, --version            the version\n");
 	exit(st);
@@ -292,6 +296,30 @@ walkerr(const char *path, const char *msg)
 	status = MB_EXIT_FAIL;
 }
 
+/* Is there a manifest that does not list the files of s? */
+static int
+manifest_stale(const mb_lake_snap *s)
+{
+	mb_buf path = {0}, have = {0}, want = {0};
+	char *root = realpath(dir, NULL);
+	size_t i;
+	int stale = 0;
+
+	mb_buf_printf(&path, "%s/%s", dir, MB_LAKE_MANIFEST);
+	if (root != NULL && access(path.p, F_OK) == 0) {
+		for (i = 0; i < s->n; i++)
+			mb_buf_printf(&want, "%s/%s\n", root, s->files[i].path);
+		stale = mb_file_read(path.p, &have) == -1 ||
+		    have.len != want.len ||
+		    (want.len > 0 && memcmp(have.p, want.p, want.len) != 0);
+	}
+	free(root);
+	mb_buf_free(&path);
+	mb_buf_free(&have);
+	mb_buf_free(&want);
+	return stale;
+}
+
 static void
 cmd_verify(void)
 {
@@ -318,6 +346,11 @@ cmd_verify(void)
 		} else
 			close(fd);
 	}
+	if (manifest_stale(&s)) {
+		printf("%s: not the files of version %" PRId64 " (mb-lake "
+		    "manifest rewrites it)\n", MB_LAKE_MANIFEST, s.version);
+		bad++;
+	}
 	walk_tree(&tree, walkerr);
 	for (p = tree.p; p != NULL && p < tree.p + tree.len;
 	    p += strlen(p) + 1)
@@ -339,6 +372,82 @@ cmd_verify(void)
 	mb_lake_snap_free(&s);
 	mb_lake_snap_free(&all);
 	mb_buf_free(&tree);
+	mb_lake_close(l);
+}
+
+/* ---- manifest and view ------------------------------------------------- */
+
+static void
+cmd_manifest(void)
+{
+	mb_lake *l = open_lake();
+
+	if (mb_lake_manifest_write(l) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	mb_lake_close(l);
+}
+
+/* s as an SQL string literal. */
+static void
+sql_str(mb_buf *b, const char *s)
+{
+	mb_buf_addc(b, '\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			mb_buf_addc(b, '\'');
+		mb_buf_addc(b, *s);
+	}
+	mb_buf_addc(b, '\'');
+}
+
+/*
+ * A DuckDB view of the newest snapshot: read_json over the list of its
+ * files, so that a superseded file that vacuum has not deleted yet is not
+ * read.  The list is that of the snapshot when the view is made.
+ */
+static void
+cmd_view(const char *name)
+{
+	mb_lake *l = open_lake();
+	mb_lake_snap s;
+	mb_buf b = {0}, full = {0};
+	char *root = realpath(dir, NULL);
+	const char *base, *p;
+	size_t i;
+
+	if (root == NULL)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, strerror(errno));
+	if (mb_lake_snap_load(l, -1, &s) == -1)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	if (s.n == 0)
+		mb_die(MB_EXIT_FAIL, "%s: the snapshot has no files (version %"
+		    PRId64 ")", dir, s.version);
+	if (name == NULL) {
+		base = strrchr(root, '/');
+		name = base != NULL && base[1] != '\0' ? base + 1 : root;
+	}
+	mb_buf_adds(&b, "CREATE OR REPLACE VIEW \"");
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '"')
+			mb_buf_addc(&b, '"');
+		mb_buf_addc(&b, *p);
+	}
+	mb_buf_printf(&b, "\" AS\n-- %s version %" PRId64 ", %zu files\n"
+	    "SELECT * FROM read_json([\n", root, s.version, s.n);
+	for (i = 0; i < s.n; i++) {
+		mb_buf_reset(&full);
+		mb_buf_printf(&full, "%s/%s", root, s.files[i].path);
+		mb_buf_adds(&b, "  ");
+		sql_str(&b, mb_buf_cstr(&full));
+		mb_buf_adds(&b, i + 1 < s.n ? ",\n" : "\n");
+	}
+	mb_buf_adds(&b, "], format = 'newline_delimited', "
+	    "hive_partitioning = true);\n");
+	fwrite(b.p, 1, b.len, stdout);
+	mb_lake_snap_free(&s);
+	mb_buf_free(&b);
+	mb_buf_free(&full);
+	free(root);
 	mb_lake_close(l);
 }
 
@@ -695,13 +804,14 @@ main(int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "level", required_argument, NULL, 'l' },
+		{ "name", required_argument, NULL, 'N' },
 		{ "retain", required_argument, NULL, 'R' },
 		{ "target-bytes", required_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "where", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *cmd, *wsrc = NULL;
+	const char *cmd, *wsrc = NULL, *name = NULL;
 	uint64_t target = (uint64_t)256 << 20;
 	int64_t retain = (int64_t)168 * 3600 * 1000;
 	int c, level = 3, dry = 0, seen = 0;
@@ -720,7 +830,8 @@ main(int argc, char *argv[])
 	cmd = argv[1];
 	if (strcmp(cmd, "log") != 0 && strcmp(cmd, "stats") != 0 &&
 	    strcmp(cmd, "verify") != 0 && strcmp(cmd, "compact") != 0 &&
-	    strcmp(cmd, "repair") != 0 &&
+	    strcmp(cmd, "repair") != 0 && strcmp(cmd, "manifest") != 0 &&
+	    strcmp(cmd, "view") != 0 &&
 	    strcmp(cmd, "vacuum") != 0) {
 		mb_err("'%s' is not a command", cmd);
 		usage(stderr, MB_EXIT_USAGE);
@@ -739,6 +850,10 @@ main(int argc, char *argv[])
 		case 'n':
 			dry = 1;
 			seen |= 2;
+			break;
+		case 'N':
+			name = optarg;
+			seen |= 4;
 			break;
 		case 'R':
 			if (mb_duration_parse(optarg, &retain) == -1 ||
@@ -767,7 +882,8 @@ main(int argc, char *argv[])
 	if (argc != 1)
 		usage(stderr, MB_EXIT_USAGE);
 	if (((seen & 1) && strcmp(cmd, "compact") != 0) ||
-	    ((seen & 2) && strcmp(cmd, "vacuum") != 0)) {
+	    ((seen & 2) && strcmp(cmd, "vacuum") != 0) ||
+	    ((seen & 4) && strcmp(cmd, "view") != 0)) {
 		mb_err("%s: an option of another command", cmd);
 		usage(stderr, MB_EXIT_USAGE);
 	}
@@ -780,6 +896,10 @@ main(int argc, char *argv[])
 		cmd_verify();
 	else if (strcmp(cmd, "repair") == 0)
 		cmd_repair();
+	else if (strcmp(cmd, "manifest") == 0)
+		cmd_manifest();
+	else if (strcmp(cmd, "view") == 0)
+		cmd_view(name);
 	else if (strcmp(cmd, "compact") == 0)
 		cmd_compact(wsrc, target, level);
 	else

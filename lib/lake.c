@@ -626,6 +626,76 @@ mb_lake_snap_load(mb_lake *l, int64_t version, mb_lake_snap *s)
 	return 0;
 }
 
+/* ---- the manifest ------------------------------------------------------- */
+
+/* Writes the manifest of the newest snapshot; its version in *v. */
+static int
+manifest_once(mb_lake *l, const char *root, int64_t *v)
+{
+	mb_lake_snap s;
+	mb_buf b = {0}, path = {0};
+	mb_lake_onerr f = l->onerr;
+	size_t i;
+	int rc;
+
+	l->onerr = NULL;
+	rc = mb_lake_snap_load(l, -1, &s);
+	l->onerr = f;
+	if (rc == -1)
+		return -1;
+	for (i = 0; i < s.n; i++)
+		mb_buf_printf(&b, "%s/%s\n", root, s.files[i].path);
+	mb_buf_printf(&path, "%s/%s", l->dir, MB_LAKE_MANIFEST);
+	rc = mb_file_replace(path.p, b.p ? b.p : "", b.len);
+	*v = s.version;
+	mb_lake_snap_free(&s);
+	mb_buf_free(&b);
+	mb_buf_free(&path);
+	return rc;
+}
+
+int
+mb_lake_manifest_write(mb_lake *l)
+{
+	char *root = realpath(l->dir, NULL);
+	int64_t v, latest;
+	int rc = 0;
+
+	if (root == NULL)
+		return mb_seterr("%s: %s", l->dir, strerror(errno));
+	/*
+	 * Writers that commit at once each write the manifest after their
+	 * commit; an older one may rename its file last.  So whoever wrote
+	 * looks again, and writes again while the log has moved on: the last
+	 * to write has seen the newest version.
+	 */
+	for (;;) {
+		if ((rc = manifest_once(l, root, &v)) == -1)
+			break;
+		if ((latest = mb_lake_latest(l, NULL)) == -2) {
+			rc = -1;
+			break;
+		}
+		if (latest <= v)
+			break;
+	}
+	free(root);
+	return rc;
+}
+
+int
+mb_lake_manifest_update(mb_lake *l)
+{
+	mb_buf path = {0};
+	int rc = 0;
+
+	mb_buf_printf(&path, "%s/%s", l->dir, MB_LAKE_MANIFEST);
+	if (access(path.p, F_OK) == 0)
+		rc = mb_lake_manifest_write(l);
+	mb_buf_free(&path);
+	return rc;
+}
+
 int
 mb_lake_check(mb_lake *l)
 {

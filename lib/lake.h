@@ -27,6 +27,7 @@
 
 #define MB_LAKE_LOG "_mb_log"
 #define MB_LAKE_NULL "__HIVE_DEFAULT_PARTITION__"
+#define MB_LAKE_MANIFEST "_mb_manifest"
 #define MB_LAKE_CHECKPOINT_EVERY 100
 #define MB_LAKE_NAME_MAX 255	/* bytes of a folder name (NAME_MAX) */
 
@@ -109,6 +110,15 @@ int64_t mb_lake_version_at(mb_lake *l, int64_t ms);
 /* Writes the checkpoint of s (idempotent: a checkpoint that exists is
  * left alone). */
 int mb_lake_checkpoint_write(mb_lake *l, const mb_lake_snap *s);
+/*
+ * The manifest, DIR/_mb_manifest: the absolute paths of the newest
+ * snapshot's files, one a line, for engines that read part files without
+ * the log (as Delta's symlink_format_manifest).  mb_lake_manifest_write()
+ * makes it; once it exists, every commit keeps it current by calling
+ * mb_lake_manifest_update(), which does nothing when there is none.
+ */
+int mb_lake_manifest_write(mb_lake *l);
+int mb_lake_manifest_update(mb_lake *l);
 /* Checks that the newest snapshot can be read whole (no log entry after
  * its checkpoint is missing or garbled), as a writer must before it
  * commits.  Each damaged entry goes to onerr; -1 with mb_errmsg() when

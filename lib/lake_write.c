@@ -1152,5 +1152,8 @@ mb_lake_writer_commit(mb_lake_writer *w, enum mb_lake_mode mode,
 		(void)mb_lake_checkpoint_write(w->l, &snap);
 		mb_lake_snap_free(&snap);
 	}
+	/* The commit is made; a manifest that could not follow is stale
+	 * until the next one (mb-lake verify names it). */
+	(void)mb_lake_manifest_update(w->l);
 	return v;
 }

@@ -325,6 +325,61 @@ part-00000000000000000001-0002.ndjson.zst"
 	assert_output 3
 }
 
+# DuckDB: its CLI when there is one, else its npm package through
+# bench/duckdb-node (make test installs it: make duckdb).
+duck() {
+	if [ -n "${DUCKDB:-}" ]; then
+		"$DUCKDB" "$@"
+	elif command -v duckdb >/dev/null; then
+		duckdb "$@"
+	else
+		"$BATS_TEST_DIRNAME/../bench/duckdb-node" "$@"
+	fi
+}
+
+@test "view and manifest: DuckDB reads the snapshot, not the files it superseded" {
+	seq 1 300 | awk '{ printf "{\"n\":%d,\"m\":%d}\n", $1, $1 % 12 + 1 }' | mb-write -p m "$D"
+	mb-lake manifest "$D"
+	seq 1 300 | awk '{ printf "{\"n\":%d,\"m\":%d}\n", $1, $1 % 12 + 1 }' | mb-write -m overwrite "$D"
+	out="$BATS_TEST_TMPDIR/out.csv"
+	# A glob reads the overwritten files too: twice the rows.
+	duck -c "COPY (SELECT count(*), sum(n) FROM read_json('$D/*/*.ndjson.zst', format = 'newline_delimited')) TO '$out' (HEADER false)"
+	run cat "$out"
+	assert_output "600,90300"
+	# The view names the snapshot's files, in natural order.
+	run mb-lake view --name orders "$D"
+	assert_success
+	assert_line --index 0 'CREATE OR REPLACE VIEW "orders" AS'
+	assert_line --index 1 "-- $D version 1, 12 files"
+	assert_line --index 3 "  '$D/m=1/part-00000000000000000001-0012.ndjson.zst',"
+	assert_line --index 4 "  '$D/m=2/part-00000000000000000001-0001.ndjson.zst',"
+	assert_line --index 15 "], format = 'newline_delimited', hive_partitioning = true);"
+	duck -c "$(mb-lake view --name orders "$D")" -c "COPY (SELECT count(*), sum(n), count(DISTINCT m) FROM orders) TO '$out' (HEADER false)"
+	run cat "$out"
+	assert_output "300,45150,12"
+	# The manifest follows every commit.
+	run bash -c "wc -l <'$D/_mb_manifest'; head -n 1 '$D/_mb_manifest'"
+	assert_output "12
+$D/m=1/part-00000000000000000001-0012.ndjson.zst"
+	duck -c "SET VARIABLE files = (SELECT string_split(trim(content, chr(10)), chr(10)) FROM read_text('$D/_mb_manifest'))" \
+	    -c "COPY (SELECT count(*), sum(n) FROM read_json(getvariable('files'), format = 'newline_delimited', hive_partitioning = true)) TO '$out' (HEADER false)"
+	run cat "$out"
+	assert_output "300,45150"
+	run mb-lake verify "$D"
+	assert_output "verify: version 1, 12 files, 300 records: 0 problems, 0 orphans"
+	echo >>"$D/_mb_manifest"
+	run mb-lake verify "$D"
+	assert_failure 1
+	assert_output "_mb_manifest: not the files of version 1 (mb-lake manifest rewrites it)
+verify: version 1, 12 files, 300 records: 1 problem, 0 orphans"
+	run mb-lake view "$BATS_TEST_TMPDIR/none"
+	assert_failure 1
+	mb-write -m overwrite "$D" </dev/null
+	run mb-lake view "$D"
+	assert_failure 1
+	assert_output "mb-lake: $D: the snapshot has no files (version 2)"
+}
+
 @test "usage errors, --help, not a dataset" {
 	run mb-lake
 	assert_failure 2
