@@ -98,7 +98,10 @@ help(void)
 static _Noreturn void
 bad_usage(const char *fmt, const char *arg)
 {
-	mb_err(fmt, arg);
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	mb_err("%s", msg);
 	usage(stderr);
 	exit(MB_EXIT_USAGE);
 }
@@ -469,13 +472,10 @@ main(int argc, char *argv[])
 	G.o.aggs = G.aggs;
 	G.o.out = out;
 	if (G.o.watermark != NULL && G.late == NULL && !G.o.merge)
-		bad_usage("--watermark %s: records behind the watermark need "
-		    "--late FILE", G.o.watermark);
-	if ((a = mb_agg_new(&G.o)) == NULL) {
-		mb_err("%s", mb_errmsg());
-		usage(stderr);
-		return MB_EXIT_USAGE;
-	}
+		mb_die(MB_EXIT_USAGE, "--watermark %s: records behind the "
+		    "watermark need --late FILE", G.o.watermark);
+	if ((a = mb_agg_new(&G.o)) == NULL)
+		mb_die(MB_EXIT_USAGE, "%s", mb_errmsg());
 	if (G.late != NULL && (G.latefd = open(G.late, O_WRONLY | O_CREAT |
 	    O_APPEND | O_CLOEXEC, 0644)) < 0)
 		mb_die(MB_EXIT_FAIL, "%s: %s", G.late, strerror(errno));

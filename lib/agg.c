@@ -41,6 +41,7 @@ mb_agg_free(mb_agg *a)
 	for (i = 0; i < a->nruns; i++)
 		fclose(a->runs[i]);
 	free(a->runs);
+	free(a->runlevel);
 	xs_free(&a->xs);
 	mb_htab_free(a->percount);
 	mb_rec_free(a->srec);
@@ -123,15 +124,18 @@ agg_wfree(mb_agg *a, int i)
 	a->lastw = -1;
 }
 
+/* The group of key k in window w, made when new; its ordinal is the
+ * number of the record (or state line) that made it, which is the same
+ * whether or not state was spilled in between. */
 static char *
-group(mb_agg *a, wtab *w, const char *k, size_t kn)
+group(mb_agg *a, wtab *w, const char *k, size_t kn, uint64_t ord)
 {
 	int created;
 	char *slot = mb_htab_put(w->h, k, kn, &created);
 
 	if (created) {
 		ghead *h = (ghead *)slot;
-		h->ord = a->ord++;
+		h->ord = ord;
 		h->idx = (uint32_t)(mb_htab_count(w->h) - 1);
 		agg_account(a, w);
 	}
@@ -178,7 +182,8 @@ emit_windows(mb_agg *a, int n, int changed)
 		char *slot;
 
 		if (changed) {
-			qsort(w->dirty, w->ndirty, sizeof(uint32_t), cmp_u32);
+			if (w->ndirty > 1)
+				qsort(w->dirty, w->ndirty, sizeof(uint32_t), cmp_u32);
 			for (k = 0; k < w->ndirty && rc == 0; k++) {
 				slot = mb_htab_entry(w->h, w->dirty[k], &key, &kn);
 				((ghead *)slot)->dirty = 0;
@@ -313,7 +318,8 @@ floordiv(int64_t x, int64_t y)
 static int
 over_budget(mb_agg *a)
 {
-	if (a->tabs + a->heap <= a->limit)
+	/* a run of a few groups would cost more files than it frees */
+	if (a->tabs + a->heap <= a->limit || mb_agg_groups(a) < AGG_MINSPILL)
 		return 0;
 	if (a->emit == MB_AGG_EMIT_FINAL || (a->o.partial && !a->hasdelay))
 		return spill_now(a);
@@ -374,7 +380,7 @@ mb_agg_record(mb_agg *a, const mb_rec *r, const char *src, uint64_t line)
 keyed:
 	if (!a->haswin) {
 		wtab *w = agg_wtab(a, 0);
-		char *slot = group(a, w, k, kn);
+		char *slot = group(a, w, k, kn, a->nrec - 1);
 		if (st_update(a, slot, r, t) < 0)
 			return -1;
 		mark(a, w, slot);
@@ -382,7 +388,7 @@ keyed:
 		last = floordiv(t, a->hop) * a->hop;
 		for (s = last - a->win + a->hop; s <= last; s += a->hop) {
 			wtab *w = agg_wtab(a, s);
-			char *slot = group(a, w, k, kn);
+			char *slot = group(a, w, k, kn, a->nrec - 1);
 			if (st_update(a, slot, r, t) < 0)
 				return -1;
 			mark(a, w, slot);
@@ -525,7 +531,7 @@ mb_agg_state(mb_agg *a, const char *p, size_t n)
 	if (agg_parse_state(a, r, &ws, &a->key, &ord) < 0)
 		return -1;
 	w = agg_wtab(a, ws);
-	slot = group(a, w, a->key.p ? a->key.p : "", a->key.len);
+	slot = group(a, w, a->key.p ? a->key.p : "", a->key.len, a->nrec - 1);
 	rc = st_merge(a, slot, a->tslot);
 	st_free(a, a->tslot);
 	if (rc < 0)
@@ -565,7 +571,7 @@ mb_agg_absorb(mb_agg *a, mb_agg *b)
 			size_t kn;
 			char *src = mb_htab_entry(bw->h, e, &key, &kn), *dst;
 			wtab *aw = agg_wtab(a, bw->start);
-			dst = group(a, aw, key, kn);
+			dst = group(a, aw, key, kn, a->nrec + ((ghead *)src)->ord);
 			rc = st_merge(a, dst, src);
 			if (rc == 0 && over_budget(a) < 0)
 				rc = -1;
@@ -660,5 +666,5 @@ mb_agg_bytes(const mb_agg *a)
 int
 mb_agg_spills(const mb_agg *a)
 {
-	return a->nruns;
+	return a->nspills;
 }

@@ -25,6 +25,7 @@
 #define KSEP '\x1f'
 #define AGG_FORMAT 1		/* version of the partial-state format */
 #define AGG_FANIN 32		/* runs merged at once */
+#define AGG_MINSPILL 64		/* groups in a spilled run, at least */
 
 /* A value a key or an aggregate reads: a field, or an expression. */
 typedef struct asrc {
@@ -136,7 +137,7 @@ struct mb_agg {
 	/* the run */
 	wtab *w;
 	int nw, capw, lastw;
-	uint64_t ord, gen, nrec, since;
+	uint64_t gen, nrec, since;
 	int64_t maxt;
 	int anyt;
 	size_t heap, tabs, limit, peak;
@@ -154,7 +155,8 @@ struct mb_agg {
 	char *exprerr;
 	/* state spilled to disk */
 	FILE **runs;
-	int nruns;
+	int *runlevel;		/* how many merges made each run */
+	int nruns, nspills;
 	/* output of one batch */
 	xsort xs;
 	int inbatch, sinking;

@@ -307,7 +307,8 @@ xs_finish(mb_agg *a)
 	int k, rc = 0;
 
 	if (x->nruns == 0) {
-		qsort_r(x->ent, x->n, sizeof(size_t), ent_cmp, x->data.p);
+		if (x->n > 1)
+			qsort_r(x->ent, x->n, sizeof(size_t), ent_cmp, x->data.p);
 		for (i = 0; i < x->n && rc == 0; i++)
 			rc = emit_ent(a, x->data.p + x->ent[i], NULL);
 		x->n = 0;
@@ -316,6 +317,8 @@ xs_finish(mb_agg *a)
 	}
 	if (xs_spill(a) < 0)
 		return -1;
+	/* the first AGG_FANIN runs into one at the end, as a queue: every
+	 * line is rewritten log(runs) times */
 	while (x->nruns > AGG_FANIN) {
 		FILE *f = agg_tmpfile();
 		if (f == NULL || xs_merge(a, x->runs, AGG_FANIN, to_run, f) < 0 ||
@@ -326,10 +329,10 @@ xs_finish(mb_agg *a)
 		}
 		for (k = 0; k < AGG_FANIN; k++)
 			fclose(x->runs[k]);
-		memmove(x->runs + 1, x->runs + AGG_FANIN,
+		memmove(x->runs, x->runs + AGG_FANIN,
 		    (size_t)(x->nruns - AGG_FANIN) * sizeof(FILE *));
-		x->runs[0] = f;
-		x->nruns -= AGG_FANIN - 1;
+		x->nruns -= AGG_FANIN;
+		x->runs[x->nruns++] = f;
 	}
 	rc = xs_merge(a, x->runs, x->nruns, emit_ent, NULL);
 	for (k = 0; k < x->nruns; k++)

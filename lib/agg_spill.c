@@ -138,7 +138,8 @@ kmerge(mb_agg *a, FILE **runs, int n, grp_fn fn, void *ctx)
 		if (best < 0)
 			break;
 		mb_buf_reset(&key);
-		mb_buf_add(&key, r[best].key.p, r[best].key.len);
+		if (r[best].key.len > 0)
+			mb_buf_add(&key, r[best].key.p, r[best].key.len);
 		w = r[best].w;
 		h = r[best].h;
 		((ghead *)acc)->ord = UINT64_MAX;
@@ -187,26 +188,48 @@ to_out(mb_agg *a, int64_t w, const char *k, size_t kn, char *slot, void *ctx)
 	return out_group(a, w, k, kn, slot);
 }
 
-/* Merges the first AGG_FANIN runs into one, in their place. */
+/* Merges the last AGG_FANIN runs into one, in their place: runs stay in
+ * input order, which first and last need. */
 static int
 compact(mb_agg *a)
 {
 	FILE *f = agg_tmpfile();
-	int k;
+	int k, at = a->nruns - AGG_FANIN, lv = 0;
 
 	if (f == NULL)
 		return -1;
-	if (kmerge(a, a->runs, AGG_FANIN, to_run, f) < 0 || fflush(f) != 0) {
+	if (kmerge(a, a->runs + at, AGG_FANIN, to_run, f) < 0 || fflush(f) != 0) {
 		fclose(f);
 		return -1;
 	}
-	for (k = 0; k < AGG_FANIN; k++)
+	for (k = at; k < a->nruns; k++) {
 		fclose(a->runs[k]);
-	memmove(a->runs + 1, a->runs + AGG_FANIN,
-	    (size_t)(a->nruns - AGG_FANIN) * sizeof(FILE *));
-	a->runs[0] = f;
-	a->nruns -= AGG_FANIN - 1;
+		if (a->runlevel[k] > lv)
+			lv = a->runlevel[k];
+	}
+	a->runs[at] = f;
+	a->runlevel[at] = lv + 1;
+	a->nruns = at + 1;
 	return 0;
+}
+
+/* Runs are merged as a counter counts: AGG_FANIN runs of one level make
+ * one run of the next, so each group is rewritten log(runs) times. */
+static int
+settle(mb_agg *a)
+{
+	int k, lv;
+
+	for (;;) {
+		if (a->nruns < AGG_FANIN)
+			return 0;
+		lv = a->runlevel[a->nruns - 1];
+		for (k = a->nruns - AGG_FANIN; k < a->nruns; k++)
+			if (a->runlevel[k] != lv)
+				return 0;
+		if (compact(a) < 0)
+			return -1;
+	}
 }
 
 /* ---- spilling ------------------------------------------------------------------------ */
@@ -248,10 +271,11 @@ spill_now(mb_agg *a)
 	while (a->nw > 0)
 		agg_wfree(a, a->nw - 1);
 	a->runs = mb_xrealloc(a->runs, ((size_t)a->nruns + 1) * sizeof(FILE *));
+	a->runlevel = mb_xrealloc(a->runlevel, ((size_t)a->nruns + 1) * sizeof(int));
+	a->runlevel[a->nruns] = 0;
 	a->runs[a->nruns++] = f;
-	if (a->nruns >= 2 * AGG_FANIN)
-		return compact(a);
-	return 0;
+	a->nspills++;
+	return settle(a);
 }
 
 int

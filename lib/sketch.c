@@ -585,7 +585,8 @@ mb_qsk_write(const mb_qsk *q, mb_buf *b)
 	mb_buf_addc(b, ',');
 	mb_buf_addu(b, q->zero);
 	mb_buf_adds(b, ",[");
-	qsort(q->x, q->nx, sizeof(mb_dec), cmp_dec);
+	if (q->nx > 1)
+		qsort(q->x, q->nx, sizeof(mb_dec), cmp_dec);
 	for (k = 0; k < q->nx; k++) {
 		if (k > 0)
 			mb_buf_addc(b, ',');
