@@ -20,7 +20,7 @@ B ?= build
 # Debian packages: libraries, and what the tests and the demo run.
 DEPS_BUILD = gcc make pkg-config libc6-dev libjsmn-dev libcsv-dev \
 	libxxhash-dev libzstd-dev libcurl4-openssl-dev zstd
-DEPS_TEST = bats bats-assert bats-support jq miller python3 xxhash time mandoc
+DEPS_TEST = bats bats-assert bats-support jq miller python3 xxhash time mandoc parallel
 DEPS = $(DEPS_BUILD) $(DEPS_TEST)
 
 # Recursively expanded, so pkg-config runs only after `deps` installed it.
