@@ -20,7 +20,8 @@ B ?= build
 # Debian packages: libraries, and what the tests and the demo run.
 DEPS_BUILD = gcc make pkg-config libc6-dev libjsmn-dev libcsv-dev \
 	libxxhash-dev libzstd-dev libcurl4-openssl-dev zstd
-DEPS_TEST = bats bats-assert bats-support jq miller python3 xxhash time mandoc parallel
+DEPS_TEST = bats bats-assert bats-support jq miller python3 xxhash time mandoc parallel \
+	chromium
 DEPS = $(DEPS_BUILD) $(DEPS_TEST)
 
 # Recursively expanded, so pkg-config runs only after `deps` installed it.
@@ -42,6 +43,11 @@ all: $(addprefix $(B)/,$(TOOLS)) $(B)/libmb-check
 
 # A driver for tests/libmb.bats; not installed.
 $(B)/libmb-check: tests/libmb-check.c $(B)/libmb.a $(LIB_HDR)
+	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a $(MB_LDLIBS) $(LDFLAGS)
+
+# A driver for tests/chart.bats; not installed.
+all: $(B)/chart-check
+$(B)/chart-check: tests/chart-check.c $(B)/libmb.a $(LIB_HDR)
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a $(MB_LDLIBS) $(LDFLAGS)
 
 $(B)/obj/%.o: lib/%.c $(LIB_HDR) | $(B)/obj

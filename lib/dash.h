@@ -162,10 +162,11 @@ void dash_ts_free(dash_ts *s);
 
 /* The values of col summed per value of key, largest first, the top
  * `top` of them and an "other" bar with the rest (when there are more);
- * returns the bar count.  Labels point into the table (or into *names,
- * which the caller frees). */
+ * returns the bar count, and the count of groups in *ngroups (may be
+ * NULL).  Labels point into the table (or into *names, which the caller
+ * frees). */
 int dash_sums(const dash_table *t, int key, int col, int top,
-    chart_bar **bars, mb_buf *names);
+    chart_bar **bars, mb_buf *names, size_t *ngroups);
 
 /* Distinct values of a string column in first-seen order (pointers into
  * the table), at most max; returns the count. */

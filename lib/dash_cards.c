@@ -201,17 +201,24 @@ card_summary(page *pg, mb_buf *b, int w)
 
 static void
 group_card(mb_buf *b, int w, const char *id, const dash_table *t,
-    const char *key, const char *val, const char *title)
+    const char *key, const char *val, const char *title,
+    const char *singular, const char *plural)
 {
 	chart_bar *bars;
 	chart_bar_opts o;
 	mb_buf names = {0};
 	int n, k = dash_col(t, key), v = dash_col(t, val);
 
-	n = dash_sums(t, k, v, BARS_TOP, &bars, &names);
+	size_t ng;
+
+	n = dash_sums(t, k, v, BARS_TOP, &bars, &names, &ng);
 	pg_card_open(b, w, id, t, title);
-	pg_sub(b, "%s of %s, %s%s", val, t->name,
-	    n > BARS_TOP ? "the top 15 and the rest" : "all", "");
+	if (n > BARS_TOP)
+		pg_sub(b, "%s of %s: the top %d of %zu %s, and the rest", val,
+		    t->name, BARS_TOP, ng, plural);
+	else
+		pg_sub(b, "%s of %s: %zu %s", val, t->name, ng,
+		    ng == 1 ? singular : plural);
 	pg_notes(b, t, v);
 	memset(&o, 0, sizeof(o));
 	o.w = pg_px(w);
@@ -233,7 +240,8 @@ card_groups1(page *pg, mb_buf *b, int w)
 		if (w > 0) {
 			pg->groups = t;
 			group_card(b, w, "by-category", t, "category",
-			    "revenue", "Sales by category");
+			    "revenue", "Sales by category", "category",
+			    "categories");
 		}
 		return 1;
 	}
@@ -242,7 +250,8 @@ card_groups1(page *pg, mb_buf *b, int w)
 	if ((t = pg->trend) != NULL && t->kind == DASH_NET_COUNTRY) {
 		if (w > 0)
 			group_card(b, w, "by-country", t, "country",
-			    "net_revenue", "Net revenue by country");
+			    "net_revenue", "Net revenue by country", "country",
+			    "countries");
 		return 1;
 	}
 	return 0;
@@ -258,7 +267,7 @@ card_groups2(page *pg, mb_buf *b, int w)
 		return 0;
 	if (w > 0)
 		group_card(b, w, "by-store", t, "store_id", "revenue",
-		    "Sales by store");
+		    "Sales by store", "store", "stores");
 	return 1;
 }
 

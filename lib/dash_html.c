@@ -314,7 +314,7 @@ bars_view(mb_buf *b, const dash_table *t, const dash_layout *l, int w)
 	mb_buf names = {0};
 	int n;
 
-	n = dash_sums(t, l->cat, l->measure, BARS_TOP, &bars, &names);
+	n = dash_sums(t, l->cat, l->measure, BARS_TOP, &bars, &names, NULL);
 	memset(&o, 0, sizeof(o));
 	o.w = pg_px(w);
 	o.nv = 1;

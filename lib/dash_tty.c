@@ -379,7 +379,7 @@ group_bars(tty *t, const dash_table *d, const char *key, const char *val,
 	chart_bar *b;
 	mb_buf names = {0};
 	int n = dash_sums(d, dash_col(d, key), dash_col(d, val), BARS_TOP, &b,
-	    &names);
+	    &names, NULL);
 
 	heading(t, title, d->name);
 	notes(t, d, dash_col(d, val));
@@ -564,7 +564,7 @@ generic(tty *t, const dash_table *d)
 		dash_ts_free(&s);
 	} else if (l.measure >= 0 && l.cat >= 0) {
 		chart_bar *b;
-		int n = dash_sums(d, l.cat, l.measure, BARS_TOP, &b, &h);
+		int n = dash_sums(d, l.cat, l.measure, BARS_TOP, &b, &h, NULL);
 
 		bars(t, b, n, 1, l.unit);
 		free(b);

@@ -263,7 +263,7 @@ static const char none[] = "(none)";
 
 int
 dash_sums(const dash_table *t, int key, int col, int top, chart_bar **bars,
-    mb_buf *names)
+    mb_buf *names, size_t *ngroups)
 {
 	mb_htab *h = mb_htab_new(sizeof(grp));
 	size_t r, len, i, ng;
@@ -293,6 +293,8 @@ dash_sums(const dash_table *t, int key, int col, int top, chart_bar **bars,
 		}
 	}
 	ng = mb_htab_count(h);
+	if (ngroups != NULL)
+		*ngroups = ng;
 	all = mb_xmalloc((ng + 1) * sizeof(*all));
 	for (i = 0; i < ng; i++)
 		all[i] = mb_htab_entry(h, i, NULL, NULL);
