@@ -420,7 +420,7 @@ dash_html(mb_buf *b, const dash *d)
 	page pg = { d, NULL, NULL, NULL, NULL, {0} };
 	dash_kpi k[DASH_MAX_KPIS];
 	const char *title = d->title;
-	int i, nk, left, w;
+	int i, j, nk, left, w;
 
 	pg.used = mb_xcalloc((size_t)d->nt + 1, 1);
 	nk = dash_kpis(d, k);
@@ -469,12 +469,12 @@ dash_html(mb_buf *b, const dash *d)
 	/* the rest, two to a row */
 	for (i = 0, left = 0; i < d->nt; i++)
 		left += !pg.used[i];
-	for (i = 0; i < d->nt; i++) {
+	for (i = 0, j = 0; i < d->nt; i++) {
 		if (pg.used[i])
 			continue;
-		w = left % 2 == 1 ? 12 : 6;
+		w = left % 2 == 1 && j == left - 1 ? 12 : 6;
 		generic(&pg, b, d->t[i], w, i);
-		left--;
+		j++;
 	}
 	mb_buf_adds(b, "</div>\n</main>\n");
 	footer(b, d);

@@ -320,6 +320,17 @@ lake_err(void *ctx, const char *msg)
 	say(lc, "%s: %s", lc->t->src, msg);
 }
 
+/* mb_errmsg() without the path at its start, which messages add. */
+static const char *
+errmsg_of(const char *path)
+{
+	const char *m = mb_errmsg();
+	size_t n = strlen(path);
+
+	return strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ' ?
+	    m + n + 2 : m;
+}
+
 static int
 fail(dash_table *t, loadctx *lc, const char *msg)
 {
@@ -353,12 +364,12 @@ load_lake(dash_table *t, loadctx *lc)
 	size_t i;
 
 	if ((l = mb_lake_open(t->src, 0)) == NULL)
-		return fail(t, lc, mb_errmsg());
+		return fail(t, lc, errmsg_of(t->src));
 	l->onerr = lake_err;
 	l->ctx = lc;
 	if (mb_lake_snap_load(l, -1, &s) == -1) {
 		mb_lake_close(l);
-		return fail(t, lc, mb_errmsg());
+		return fail(t, lc, errmsg_of(t->src));
 	}
 	rd = mb_lake_reader_new();
 	for (i = 0; i < s.n; i++) {
@@ -397,7 +408,7 @@ load_file(dash_table *t, loadctx *lc)
 	int r;
 
 	if ((in = mb_in_open(t->src, 0)) == NULL)
-		return fail(t, lc, mb_errmsg());
+		return fail(t, lc, errmsg_of(t->src));
 	lc->where = strcmp(t->src, "-") == 0 ? "-" : t->src;
 	while ((r = mb_in_line(in, &ln)) == 1) {
 		lc->lineno = ln.lineno - 1;
@@ -416,7 +427,7 @@ load_file(dash_table *t, loadctx *lc)
 		line(lc, ln.p, ln.len);
 	}
 	if (r == -1) {
-		r = fail(t, lc, mb_errmsg());
+		r = fail(t, lc, errmsg_of(t->src));
 		mb_in_close(in);
 		mb_buf_free(&o);
 		return r;
@@ -465,13 +476,8 @@ dash_table_load_json(dash_table *t, dash_warn_fn warn, void *ctx)
 
 	if (mb_file_read(t->src, &b) == -1) {
 		b.len = 0;
-		mb_buf_adds(&b, mb_errmsg());
-		/* mb_file_read names the file; the message does not repeat it */
-		if (strncmp(b.p, t->src, strlen(t->src)) == 0 &&
-		    b.p[strlen(t->src)] == ':')
-			r = fail(t, &lc, b.p + strlen(t->src) + 2);
-		else
-			r = fail(t, &lc, mb_buf_cstr(&b));
+		mb_buf_adds(&b, errmsg_of(t->src));
+		r = fail(t, &lc, mb_buf_cstr(&b));
 	} else if (dash_table_line(t, b.p, b.len) == -1) {
 		b.len = 0;
 		mb_buf_printf(&b, "not a JSON object: %s", mb_errmsg());

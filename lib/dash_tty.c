@@ -105,7 +105,7 @@ put(tty *t, const char *s, size_t n, int w, int pad)
 static void
 puts_(tty *t, const char *s)
 {
-	put(t, s, strlen(s), (int)strlen(s) + t->w, 0);
+	put(t, s, strlen(s), t->w, 0);
 }
 
 static void
@@ -212,13 +212,19 @@ bar(tty *t, double v, double max, int w, const char *color)
 		"\xe2\x96\x8d", "\xe2\x96\x8c", "\xe2\x96\x8b", "\xe2\x96\x8a",
 		"\xe2\x96\x89" };
 	long e = max > 0 && !isnan(v) ? lround(fabs(v) / max * w * 8) : 0, i;
-	int used = 0;
+	int used = 0, cut = e > (long)w * 8;
 
+	if (cut)
+		e = (long)(w - 1) * 8;
 	sgr(t, color);
 	for (i = 0; i < e / 8; i++, used++)
 		mb_buf_adds(t->b, "\xe2\x96\x88");
 	if (e % 8) {
 		mb_buf_adds(t->b, part[e % 8]);
+		used++;
+	}
+	if (cut) {
+		mb_buf_adds(t->b, "\xc2\xbb");
 		used++;
 	}
 	sgr(t, "0");
@@ -258,9 +264,8 @@ kpis(tty *t, const dash *d)
 		mb_buf_addc(t->b, '\n');
 		for (i = row; i < n && i < row + per; i++) {	/* names */
 			sgr(t, "2");
-			s.len = 0;
-			mb_buf_printf(&s, "%s %s", k[i].name, k[i].period);
-			put(t, s.p, s.len, cw - 1, i + 1 < row + per && i + 1 < n);
+			put(t, k[i].name, strlen(k[i].name), cw - 1,
+			    i + 1 < row + per && i + 1 < n);
 			sgr(t, "0");
 			if (i + 1 < row + per && i + 1 < n)
 				mb_buf_addc(t->b, ' ');
@@ -338,11 +343,18 @@ bars(tty *t, const chart_bar *b, int n, int nv, enum chart_unit u)
 	int i, k, lw = 0, vw = 0, bw;
 	mb_buf s = {0};
 
+	/* the scale is the named bars'; a larger "other" is cut (») */
+	for (i = 0; i < n; i++)
+		for (k = 0; k < nv; k++)
+			if (!b[i].other && !isnan(b[i].v[k]) &&
+			    fabs(b[i].v[k]) > max)
+				max = fabs(b[i].v[k]);
 	for (i = 0; i < n; i++) {
 		if (width_of(b[i].label, b[i].len) > lw)
 			lw = width_of(b[i].label, b[i].len);
 		for (k = 0; k < nv; k++) {
-			if (!isnan(b[i].v[k]) && fabs(b[i].v[k]) > max)
+			if (!isnan(b[i].v[k]) && fabs(b[i].v[k]) > max &&
+			    (max == 0 || !b[i].other))
 				max = fabs(b[i].v[k]);
 			s.len = 0;
 			chart_num_short(&s, b[i].v[k], u);
@@ -703,18 +715,24 @@ dash_tty(mb_buf *out, const dash *d, int width, int color)
 	mb_buf h = {0};
 	int i;
 
+	dash_kpi k[DASH_MAX_KPIS];
+	int nk = dash_kpis(d, k);
+
 	sgr(&t, "1");
-	puts_(&t, d->title ? d->title : "Dashboard");
+	puts_(&t, d->title ? d->title : nk ? "Sales dashboard" : "Dashboard");
 	sgr(&t, "0");
 	mb_buf_adds(out, "  ");
 	sgr(&t, "2");
+	if (nk > 0)
+		mb_buf_printf(&h, "latest period %s, ", k[0].period);
 	mb_buf_adds(&h, "made ");
 	mb_time_fmt(&h, d->now);
-	h.len -= 5;	/* to the minute */
+	h.len -= 8;	/* to the minute */
 	mb_buf_adds(&h, "Z");
-	put(&t, h.p, h.len, width / 2, 0);
+	put(&t, h.p, h.len, width, 0);
 	sgr(&t, "0");
 	mb_buf_addc(out, '\n');
+	dash_kpis_free(k, nk);
 	kpis(&t, d);
 	for (i = 0; i < d->nt; i++) {
 		const dash_table *x = d->t[i];
