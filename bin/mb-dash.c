@@ -200,7 +200,8 @@ draw(void)
 	mb_buf_free(&out);
 	/* the warnings of this drawing are those not to repeat next time */
 	seen.len = 0;
-	mb_buf_add(&seen, seen_now.p, seen_now.len);
+	if (seen_now.len > 0)
+		mb_buf_add(&seen, seen_now.p, seen_now.len);
 }
 
 static void

@@ -108,6 +108,7 @@ line(char **arg, int na, int print)
 	o.zero = 1;
 	o.label_last = 1;
 	chart_line(&b, &s, 1, &o);
+	mb_buf_cstr(&b);
 	if (print)
 		printf("%.*s\n", (int)b.len, b.p);
 	else {
@@ -148,6 +149,7 @@ bars(char **arg, int na, int print)
 	o.nv = 1;
 	o.unit = CHART_MONEY;
 	chart_hbars(&b, bar, n, &o);
+	mb_buf_cstr(&b);
 	if (print)
 		printf("%.*s\n", (int)b.len, b.p);
 	else
