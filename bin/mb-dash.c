@@ -258,7 +258,7 @@ follow(void)
 {
 	struct sigaction sa;
 	struct pollfd pf;
-	struct timespec ts = { 0, 50 * 1000000L };
+	struct timespec ts = { 0, 10 * 1000000L };
 	char ev[4096];
 	int fd;
 
