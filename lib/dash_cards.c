@@ -739,7 +739,10 @@ card_dq(page *pg, mb_buf *b, int w)
 			mb_buf_adds(b, "<tr><td>");
 			chart_escs(b, q.rules[i].rule);
 			mb_buf_adds(b, "</td><td class=\"cut\">");
-			chart_escs(b, q.rules[i].field);
+			if (*q.rules[i].field == '\0')
+				mb_buf_adds(b, "\xe2\x80\x93");	/* the record */
+			else
+				chart_escs(b, q.rules[i].field);
 			mb_buf_adds(b, "</td><td class=\"num\">");
 			chart_num_full(b, q.rules[i].count, CHART_COUNT);
 			mb_buf_adds(b, "</td><td class=\"num\">");

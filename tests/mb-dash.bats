@@ -2,8 +2,10 @@
 # mb-dash: gold tables as one self-contained HTML page, or on a terminal.
 # The fixtures in data/dash/ follow the gold-table contract (GOLD fields of
 # monthly_revenue, daily_region, category_store, top_products,
-# rfm_segments, mb-summarize's record) and hold a real report of
-# mb-validate; make-fixtures.py says how they were made.
+# rfm_segments, mb-summarize's record), hold a real report of mb-validate,
+# and the Online Retail pipeline's monthly_net_revenue_by_country and
+# cancellation_rate; make-fixtures.py and make-retail-fixtures.py say how
+# they were made.
 
 load helper
 
@@ -90,7 +92,7 @@ w12" id="dq"'
 	run grep -o '<tr><td>[a-z_]*</td><td class="cut">[^<]*</td><td class="num">[0-9,]*</td>' "$OUT"
 	assert_output '<tr><td>schema</td><td class="cut">quantity</td><td class="num">353</td>
 <tr><td>not_future</td><td class="cut">order_ts</td><td class="num">280</td>
-<tr><td>parse</td><td class="cut"></td><td class="num">277</td>
+<tr><td>parse</td><td class="cut">–</td><td class="num">277</td>
 <tr><td>amount_matches</td><td class="cut">abs(amount - quantity * unit_price) &lt;= 0.01</td><td class="num">272</td>
 <tr><td>schema</td><td class="cut">amount</td><td class="num">226</td>
 <tr><td>schema</td><td class="cut">order_ts</td><td class="num">177</td>
@@ -539,4 +541,58 @@ wait_for() {
 	(( output >= 3 ))
 	run cat "$BATS_TEST_TMPDIR/err"
 	assert_output ''
+}
+
+@test "the Online Retail gold tables: net revenue, countries, cancellation rate" {
+	run mb-dash --now "$NOW" -t net="$D/monthly_net_revenue_by_country.ndjson" \
+	    -t cancels="$D/cancellation_rate.ndjson" -o "$OUT"
+	assert_success
+	run bash -c "grep -o '<section class=\"card w[0-9]*\" id=\"[a-z0-9-]*\"[^>]*><h2>[^<]*' '$OUT'"
+	assert_output '<section class="card w12" id="revenue-trend" data-table="net" data-kind="monthly net revenue by country"><h2>Net revenue by month
+<section class="card w12" id="by-country" data-table="net" data-kind="monthly net revenue by country"><h2>Net revenue by country
+<section class="card w12" id="rates" data-table="cancels" data-kind="cancellation rate"><h2>Cancellation rate'
+	run grep -o '<div class="kpi" data-kpi="[^"]*"><div class="k">[^<]*<span>[^<]*</span></div><div class="v"[^>]*>[^<]*</div><div class="d[^"]*">[^/]*</span></div>' "$OUT"
+	assert_output '<div class="kpi" data-kpi="Net revenue"><div class="k">Net revenue<span>Dec 2011</span></div><div class="v" title="433,668.01">434K</div><div class="d bad">▼ −70.3% <span>vs Nov 2011 (1.46M)</span></div>
+<div class="kpi" data-kpi="Invoices"><div class="k">Invoices<span>Dec 2011</span></div><div class="v" title="1,015">1,015</div><div class="d bad">▼ −70.7% <span>vs Nov 2011 (3,462)</span></div>
+<div class="kpi" data-kpi="Avg invoice value"><div class="k">Avg invoice value<span>Dec 2011</span></div><div class="v" title="427.26">427.26</div><div class="d good">▲ +1.2% <span>vs Nov 2011 (422.23)</span></div>
+<div class="kpi" data-kpi="Cancellation rate"><div class="k">Cancellation rate<span>Dec 2011</span></div><div class="v" title="14.38%">14.38%</div><div class="d bad">▲ +1.6 pt <span>vs Nov 2011 (12.74%)</span></div>'
+	run bash -c "sed -n '/id=\"by-country\"/,/<\/section>/p' '$OUT' | grep -o '<title>[^<]*</title>' | sed -n '1p;16p'"
+	assert_output '<title>United Kingdom: 8,198,868.42</title>
+<title>Other (23 more): 124,872.90</title>'
+}
+
+@test "one month: a tile with no period before, a line of one labelled point" {
+	head -n 1 "$D/monthly_revenue.ndjson" > "$BATS_TEST_TMPDIR/m.ndjson"
+	run mb-dash --now "$NOW" -t m="$BATS_TEST_TMPDIR/m.ndjson" -o "$OUT"
+	assert_success
+	run grep -o '<div class="kpi" data-kpi="Revenue">.*no period before</span></div>' "$OUT"
+	assert_output '<div class="kpi" data-kpi="Revenue"><div class="k">Revenue<span>Jan 2025</span></div><div class="v" title="1,414,823.21">1.41M</div><div class="d"><span>no period before</span></div>'
+	run bash -c "sed -n '/id=\"revenue-trend\"/,/<\/section>/p' '$OUT' | grep -o '<title>[^<]*</title>\|<text class=\"[a-z]*[ t0]*\"[^>]*>[^<]*</text>'"
+	assert_output '<text class="tick" x="32.3" y="242" text-anchor="end">0</text>
+<text class="tick" x="32.3" y="165.3" text-anchor="end">500K</text>
+<text class="tick" x="32.3" y="88.7" text-anchor="end">1M</text>
+<text class="tick" x="32.3" y="12" text-anchor="end">1.5M</text>
+<text class="tick" x="648.8" y="254" text-anchor="middle">Jan 2025</text>
+<title>Revenue, Jan 2025: 1,414,823.21</title>
+<text class="lastlbl t0" x="655.8" y="25.1">1.41M</text>'
+}
+
+@test "RFM scores per customer are drawn as segments: shares of customers and revenue" {
+	cat > "$BATS_TEST_TMPDIR/rfm.ndjson" <<'EOF'
+{"customer_id":"C1","recency_days":2,"frequency":9,"monetary_value":300.00,"r_score":5,"f_score":5,"m_score":5,"rfm_score":"555","segment":"Champions"}
+{"customer_id":"C2","recency_days":90,"frequency":1,"monetary_value":25.00,"r_score":1,"f_score":1,"m_score":1,"rfm_score":"111","segment":"Hibernating"}
+{"customer_id":"C3","recency_days":3,"frequency":7,"monetary_value":200.00,"r_score":5,"f_score":4,"m_score":5,"rfm_score":"545","segment":"Champions"}
+{"customer_id":"C4","recency_days":80,"frequency":1,"monetary_value":25.00,"r_score":1,"f_score":1,"m_score":1,"rfm_score":"111","segment":"Hibernating"}
+{"customer_id":"C5","recency_days":70,"frequency":2,"monetary_value":50.00,"r_score":2,"f_score":2,"m_score":2,"rfm_score":"222","segment":"Hibernating"}
+EOF
+	run mb-dash --now "$NOW" -t rfm="$BATS_TEST_TMPDIR/rfm.ndjson" -o "$OUT"
+	assert_success
+	run grep -o '<p class="sub">[^<]*</p>\|<title>[^<]*</title>' "$OUT"
+	assert_output '<title>Dashboard</title>
+<p class="sub">made 2026-01-01 06:00 UTC</p>
+<p class="sub">5 customers in 2 segments, from rfm</p>
+<title>Champions, share of customers: 40.00%</title>
+<title>Champions, share of revenue: 83.33%</title>
+<title>Hibernating, share of customers: 60.00%</title>
+<title>Hibernating, share of revenue: 16.67%</title>'
 }
