@@ -118,17 +118,18 @@ static void
 warn(void *ctx, const char *msg)
 {
 	size_t n = strlen(msg);
-	const char *p;
+	const char *p = seen.p, *e = seen.p + seen.len, *nl;
 
 	(void)ctx;
 	status = MB_EXIT_FAIL;
 	mb_buf_add(&seen_now, msg, n);
 	mb_buf_addc(&seen_now, '\n');
-	for (p = seen.p; p != NULL && p < seen.p + seen.len;
-	    p = memchr(p, '\n', (size_t)(seen.p + seen.len - p)) + 1)
-		if ((size_t)(seen.p + seen.len - p) > n && p[n] == '\n' &&
-		    memcmp(p, msg, n) == 0)
+	for (; p != NULL && p < e; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+			break;
+		if ((size_t)(nl - p) == n && memcmp(p, msg, n) == 0)
 			return;
+	}
 	mb_warn("%s", msg);
 }
 

@@ -596,3 +596,19 @@ EOF
 <title>Hibernating, share of customers: 60.00%</title>
 <title>Hibernating, share of revenue: 16.67%</title>'
 }
+
+@test "--watch: a file that changes is drawn again; a warning is printed once" {
+	printf '%s\n' '{"k":"a","v":1}' 'oops' > "$BATS_TEST_TMPDIR/t.ndjson"
+	mb-dash --watch -t t="$BATS_TEST_TMPDIR/t.ndjson" -o "$OUT" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_for "$OUT" 'data-v="1"'
+	printf '%s\n' '{"k":"a","v":2}' 'oops' > "$BATS_TEST_TMPDIR/t2.ndjson"
+	mv "$BATS_TEST_TMPDIR/t2.ndjson" "$BATS_TEST_TMPDIR/t.ndjson"
+	wait_for "$OUT" 'data-v="2"'
+	echo '{"k":"a","v":3}' >> "$BATS_TEST_TMPDIR/t.ndjson"
+	wait_for "$OUT" 'data-v="5"'
+	kill -TERM "$pid"
+	wait "$pid"
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "mb-dash: $BATS_TEST_TMPDIR/t.ndjson:2: not a JSON object: column 1: expected a JSON object ('{')"
+}
