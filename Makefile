@@ -39,10 +39,13 @@ TOOL_SRC = $(sort $(wildcard bin/mb-*.c))
 TOOLS = $(patsubst bin/%.c,%,$(TOOL_SRC))
 MANS = $(wildcard man/*.[1-9])
 
-all: $(addprefix $(B)/,$(TOOLS)) $(B)/libmb-check
+CHECKS = $(patsubst tests/%.c,%,$(wildcard tests/*-check.c))
 
-# A driver for tests/libmb.bats; not installed.
-$(B)/libmb-check: tests/libmb-check.c $(B)/libmb.a $(LIB_HDR)
+all: $(addprefix $(B)/,$(TOOLS)) $(addprefix $(B)/,$(CHECKS))
+
+# Drivers for the library's own tests (tests/libmb.bats, tests/schema.bats);
+# not installed.
+$(B)/%-check: tests/%-check.c $(B)/libmb.a $(LIB_HDR)
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a $(MB_LDLIBS) $(LDFLAGS)
 
 # A driver for tests/chart.bats; not installed.

@@ -22,53 +22,13 @@
 #include "mb.h"
 #include "expr.h"
 #include "htab.h"
+#include "schema.h"
 
 #define NPARTIAL 20		/* partial_unexpected_list length */
 #define PARTMAX 256		/* bytes of one value kept for the report */
 
 enum { A_QUARANTINE, A_WARN, A_DROP, A_FAIL };
 static const char *action_names[] = { "quarantine", "warn", "drop", "fail" };
-
-enum {
-	TY_STRING = 1, TY_INTEGER = 2, TY_NUMBER = 4, TY_BOOLEAN = 8,
-	TY_NULL = 16, TY_OBJECT = 32, TY_ARRAY = 64
-};
-static const char *type_names[] = { "string", "integer", "number", "boolean",
-	"null", "object", "array" };
-static const char *type_articles[] = { "a string", "an integer", "a number",
-	"a boolean", "null", "an object", "an array" };
-
-enum { FMT_NONE, FMT_DATETIME, FMT_DATE, FMT_EMAIL };
-
-/* ---- the compiled schema --------------------------------------------------- */
-
-typedef struct schema schema;
-struct schema {
-	int types;		/* TY_ bits; 0: any type */
-	int hasmin, hasmax, hasxmin, hasxmax;
-	mb_val min, max, xmin, xmax;
-	int64_t minlen, maxlen, minitems, maxitems;	/* -1: none */
-	mb_regex *re;
-	char *pattern;
-	int format;
-	mb_val *enumv;		/* strings own their bytes */
-	int nenum, isconst;
-	char *enumtext;		/* for messages: "North", "South", ... */
-	/* bounds that mb_dec_parse64() values compare with directly */
-	int fastbounds;
-	/* objects */
-	int nprops;
-	char **pname;
-	size_t *pnlen;
-	schema *props;
-	int nreq;
-	char **req;
-	int *reqidx;		/* the property of each required name, or -1 */
-	int addl;		/* 1: allowed, 0: forbidden */
-	schema *addlschema;	/* additionalProperties as a schema */
-	schema *items;
-	int *pexp;		/* top level: the expectation of each property */
-};
 
 /* One line of the report: a rule, on one field or the whole record. */
 typedef struct expect {
@@ -117,15 +77,10 @@ typedef struct failure {
 	size_t moff, mlen;	/* message in errtext */
 } failure;
 
-/* A change to make to a record that passes (--coerce, --rescue). */
-typedef struct change {
-	int field;		/* top-level field index */
-	size_t voff, vlen;	/* new JSON value in chtext */
-} change;
-
 static struct {
 	const char *schemapath;
-	schema *root;
+	mb_schema *schema;
+	int *pexp;		/* the expectation of each schema slot */
 	int rootexp, parseexp;
 	expect *exps;
 	int nexps;
@@ -139,7 +94,7 @@ static struct {
 	const char *qpath, *rpath;
 	int qfd;
 	double maxinvalid;
-	int hasmaxinvalid, coerce, rescue;
+	int hasmaxinvalid, sflags;	/* MB_SCHEMA_COERCE, _RESCUE */
 	/* counts */
 	uint64_t nin, passed, quarantined, dropped, warned, coerced, rescued;
 	uint64_t nrules;	/* records that reached the rules */
@@ -148,14 +103,9 @@ static struct {
 	failure *fails;
 	int nfails, capfails;
 	mb_buf errtext;
-	change *changes;
-	int nchanges, capchanges;
-	mb_buf chtext;
-	mb_buf scratch;
+	mb_schema_res sres;	/* the schema's failures and changes */
 	const char *curname;
 	uint64_t curline;
-	int noesc;		/* the line has no backslash: keys and strings
-				 * are their raw bytes */
 	/* report rendering, preallocated so SIGTERM can use it */
 	char *rep;
 	size_t repcap, replen;
@@ -212,367 +162,7 @@ bad_usage(const char *fmt, const char *arg)
 	exit(MB_EXIT_USAGE);
 }
 
-static int
-strieq(const char *a, const char *b, size_t bn)
-{
-	return strlen(a) == bn && memcmp(a, b, bn) == 0;
-}
-
-/* Short byte strings (field names, enum values) compared without a call. */
-static inline int
-same(const char *a, const char *b, size_t n)
-{
-	uint64_t x, y;
-	uint32_t u, v;
-	size_t i;
-
-	if (n >= 8) {
-		/* 8 bytes at a time, the last 8 overlapping */
-		for (i = 0; i + 8 < n; i += 8) {
-			memcpy(&x, a + i, 8);
-			memcpy(&y, b + i, 8);
-			if (x != y)
-				return 0;
-		}
-		memcpy(&x, a + n - 8, 8);
-		memcpy(&y, b + n - 8, 8);
-		return x == y;
-	}
-	if (n >= 4) {
-		memcpy(&u, a, 4);
-		memcpy(&v, b, 4);
-		if (u != v)
-			return 0;
-		memcpy(&u, a + n - 4, 4);
-		memcpy(&v, b + n - 4, 4);
-		return u == v;
-	}
-	for (i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
-}
-
-/* ---- the schema compiler ------------------------------------------------------- */
-
-static mb_rec *srec;		/* the schema document */
-static mb_buf sbuf;
-
-static _Noreturn void
-schema_die(const char *path, const char *fmt, const char *arg)
-{
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), fmt, arg);
-	if (path[0] != '\0')
-		mb_die(MB_EXIT_USAGE, "%s: at %s: %s", V.schemapath, path, msg);
-	mb_die(MB_EXIT_USAGE, "%s: %s", V.schemapath, msg);
-}
-
-static int
-type_bit(const char *p, size_t n)
-{
-	int i;
-
-	for (i = 0; i < 7; i++)
-		if (strieq(type_names[i], p, n))
-			return 1 << i;
-	return 0;
-}
-
-static int64_t
-nonneg_int(int v, const char *path, const char *kw)
-{
-	int64_t x;
-
-	if (mb_rec_int(srec, v, &x) < 0 || x < 0)
-		schema_die(path, "\"%s\" must be a non-negative integer", kw);
-	return x;
-}
-
-static void
-number_kw(int v, const char *path, const char *kw, mb_val *out)
-{
-	mb_span sp = mb_rec_raw(srec, v);
-
-	if (mb_rec_type(srec, v) != MB_T_NUM)
-		schema_die(path, "\"%s\" must be a number", kw);
-	mb_val_from_json(sp.p, sp.len, NULL, out);
-}
-
-/* A schema value as an mb_val whose strings own their bytes. */
-static void
-owned_val(int v, mb_val *out)
-{
-	mb_span sp = mb_rec_raw(srec, v);
-	mb_buf b = { 0 };
-
-	mb_val_from_json(sp.p, sp.len, &b, out);
-	if (out->t == MB_V_STR || out->t == MB_V_JSON) {
-		char *s = mb_xstrndup(out->s, out->n);
-		out->s = s;
-	}
-	mb_buf_free(&b);
-}
-
-static schema *compile(int v, const char *path);
-
-static void
-compile_into(schema *s, int v, const char *path)
-{
-	int i, j, n, kv;
-	mb_span key;
-	char sub[512], kw[64];
-
-	memset(s, 0, sizeof(*s));
-	s->minlen = s->maxlen = s->minitems = s->maxitems = -1;
-	s->addl = 1;
-	if (mb_rec_type(srec, v) == MB_T_BOOL) {
-		int b;
-		mb_rec_bool(srec, v, &b);
-		if (!b)
-			schema_die(path, "%s", "the schema false is not supported");
-		return;
-	}
-	if (mb_rec_type(srec, v) != MB_T_OBJ)
-		schema_die(path, "%s", "a schema must be an object");
-	n = mb_rec_len(srec, v);
-	for (i = 0; i < n; i++) {
-		kv = mb_rec_child(srec, v, i, &key);
-		snprintf(kw, sizeof(kw), "%.*s", (int)(key.len < 60 ? key.len : 60),
-		    key.p);
-#define KW(w) strieq(w, key.p, key.len)
-		if (KW("$schema") || KW("$id") || KW("$comment") || KW("title") ||
-		    KW("description") || KW("default") || KW("examples") ||
-		    KW("deprecated") || KW("readOnly") || KW("writeOnly"))
-			continue;
-		if (KW("type")) {
-			if (mb_rec_type(srec, kv) == MB_T_STR) {
-				mb_span t = mb_rec_raw(srec, kv);
-				if ((s->types = type_bit(t.p + 1, t.len - 2)) == 0)
-					schema_die(path, "unknown type %s",
-					    mb_xstrndup(t.p, t.len));
-			} else if (mb_rec_type(srec, kv) == MB_T_ARR) {
-				for (j = 0; j < mb_rec_len(srec, kv); j++) {
-					int tv = mb_rec_child(srec, kv, j, NULL);
-					mb_span t = mb_rec_raw(srec, tv);
-					int bit = mb_rec_type(srec, tv) == MB_T_STR ?
-					    type_bit(t.p + 1, t.len - 2) : 0;
-					if (bit == 0)
-						schema_die(path, "unknown type %s",
-						    mb_xstrndup(t.p, t.len));
-					s->types |= bit;
-				}
-			} else
-				schema_die(path, "%s", "\"type\" must be a string "
-				    "or an array of strings");
-		} else if (KW("properties")) {
-			if (mb_rec_type(srec, kv) != MB_T_OBJ)
-				schema_die(path, "%s", "\"properties\" must be an "
-				    "object");
-			s->nprops = mb_rec_len(srec, kv);
-			s->pname = mb_xcalloc((size_t)s->nprops + 1, sizeof(char *));
-			s->pnlen = mb_xcalloc((size_t)s->nprops + 1,
-			    sizeof(size_t));
-			s->props = mb_xcalloc((size_t)s->nprops + 1, sizeof(schema));
-			for (j = 0; j < s->nprops; j++) {
-				mb_span pk;
-				int pv = mb_rec_child(srec, kv, j, &pk);
-				mb_buf_reset(&sbuf);
-				mb_json_unescape(pk.p, pk.len, &sbuf);
-				s->pname[j] = mb_xstrndup(sbuf.p, sbuf.len);
-				s->pnlen[j] = sbuf.len;
-				snprintf(sub, sizeof(sub), "%s%s%s", path,
-				    path[0] ? "." : "", s->pname[j]);
-				compile_into(&s->props[j], pv, sub);
-			}
-		} else if (KW("required")) {
-			if (mb_rec_type(srec, kv) != MB_T_ARR)
-				schema_die(path, "%s", "\"required\" must be an "
-				    "array of strings");
-			s->nreq = mb_rec_len(srec, kv);
-			s->req = mb_xcalloc((size_t)s->nreq + 1, sizeof(char *));
-			for (j = 0; j < s->nreq; j++) {
-				int rv = mb_rec_child(srec, kv, j, NULL);
-				mb_buf_reset(&sbuf);
-				if (mb_rec_str(srec, rv, &sbuf) < 0)
-					schema_die(path, "%s", "\"required\" must be "
-					    "an array of strings");
-				s->req[j] = mb_xstrndup(sbuf.p, sbuf.len);
-			}
-		} else if (KW("additionalProperties")) {
-			if (mb_rec_type(srec, kv) == MB_T_BOOL)
-				mb_rec_bool(srec, kv, &s->addl);
-			else {
-				snprintf(sub, sizeof(sub), "%s%s*", path,
-				    path[0] ? "." : "");
-				s->addlschema = compile(kv, sub);
-			}
-		} else if (KW("items")) {
-			snprintf(sub, sizeof(sub), "%s[]", path);
-			s->items = compile(kv, sub);
-		} else if (KW("enum") || KW("const")) {
-			mb_buf t = { 0 };
-			if (KW("const")) {
-				s->isconst = 1;
-				s->nenum = 1;
-				s->enumv = mb_xcalloc(1, sizeof(mb_val));
-				owned_val(kv, &s->enumv[0]);
-				mb_span sp = mb_rec_raw(srec, kv);
-				mb_buf_add(&t, sp.p, sp.len);
-			} else {
-				if (mb_rec_type(srec, kv) != MB_T_ARR ||
-				    mb_rec_len(srec, kv) == 0)
-					schema_die(path, "%s", "\"enum\" must be a "
-					    "non-empty array");
-				s->nenum = mb_rec_len(srec, kv);
-				s->enumv = mb_xcalloc((size_t)s->nenum,
-				    sizeof(mb_val));
-				for (j = 0; j < s->nenum; j++) {
-					int ev = mb_rec_child(srec, kv, j, NULL);
-					mb_span sp = mb_rec_raw(srec, ev);
-					owned_val(ev, &s->enumv[j]);
-					if (j)
-						mb_buf_adds(&t, ", ");
-					mb_buf_add(&t, sp.p, sp.len);
-				}
-			}
-			if (t.len > 200) {
-				t.len = 200;
-				mb_buf_adds(&t, "...");
-			}
-			s->enumtext = mb_xstrndup(t.p ? t.p : "", t.len);
-			mb_buf_free(&t);
-		} else if (KW("minimum")) {
-			number_kw(kv, path, "minimum", &s->min);
-			s->hasmin = 1;
-		} else if (KW("maximum")) {
-			number_kw(kv, path, "maximum", &s->max);
-			s->hasmax = 1;
-		} else if (KW("exclusiveMinimum")) {
-			number_kw(kv, path, "exclusiveMinimum", &s->xmin);
-			s->hasxmin = 1;
-		} else if (KW("exclusiveMaximum")) {
-			number_kw(kv, path, "exclusiveMaximum", &s->xmax);
-			s->hasxmax = 1;
-		} else if (KW("minLength")) {
-			s->minlen = nonneg_int(kv, path, "minLength");
-		} else if (KW("maxLength")) {
-			s->maxlen = nonneg_int(kv, path, "maxLength");
-		} else if (KW("minItems")) {
-			s->minitems = nonneg_int(kv, path, "minItems");
-		} else if (KW("maxItems")) {
-			s->maxitems = nonneg_int(kv, path, "maxItems");
-		} else if (KW("pattern")) {
-			char err[200];
-			mb_buf_reset(&sbuf);
-			if (mb_rec_str(srec, kv, &sbuf) < 0)
-				schema_die(path, "%s", "\"pattern\" must be a string");
-			s->pattern = mb_xstrndup(sbuf.p, sbuf.len);
-			s->re = mb_regex_compile(sbuf.p, sbuf.len, err, sizeof(err));
-			if (s->re == NULL) {
-				char m[512];
-				snprintf(m, sizeof(m), "bad pattern \"%s\": %s",
-				    s->pattern, err);
-				schema_die(path, "%s", m);
-			}
-		} else if (KW("format")) {
-			mb_buf_reset(&sbuf);
-			if (mb_rec_str(srec, kv, &sbuf) < 0)
-				schema_die(path, "%s", "\"format\" must be a string");
-			mb_buf_cstr(&sbuf);
-			if (strcmp(sbuf.p, "date-time") == 0)
-				s->format = FMT_DATETIME;
-			else if (strcmp(sbuf.p, "date") == 0)
-				s->format = FMT_DATE;
-			else if (strcmp(sbuf.p, "email") == 0)
-				s->format = FMT_EMAIL;
-			else
-				schema_die(path, "unsupported format \"%s\" "
-				    "(date-time, date, email)", sbuf.p);
-		} else
-			schema_die(path, "unsupported keyword \"%s\"", kw);
-#undef KW
-	}
-}
-
-static schema *
-compile(int v, const char *path)
-{
-	schema *s = mb_xmalloc(sizeof(*s));
-
-	compile_into(s, v, path);
-	return s;
-}
-
-/* Can mb_dec_parse64() values (at most 18 digits) be compared with this bound
- * in 128 bits? */
-static int
-bound_fast(int has, const mb_val *b)
-{
-	const __int128 lim = (__int128)1000000000000000000LL;
-
-	return !has || (b->t == MB_V_DEC && b->d.scale <= 18 && b->d.v < lim &&
-	    b->d.v > -lim);
-}
-
-/* Links each required name to its property, once, and marks the bounds
- * that the fast number check can use. */
-static void
-link_required(schema *s)
-{
-	int i, j;
-
-	if (s == NULL)
-		return;
-	s->fastbounds = bound_fast(s->hasmin, &s->min) &&
-	    bound_fast(s->hasmax, &s->max) &&
-	    bound_fast(s->hasxmin, &s->xmin) &&
-	    bound_fast(s->hasxmax, &s->xmax);
-	s->reqidx = mb_xcalloc((size_t)s->nreq + 1, sizeof(int));
-	for (i = 0; i < s->nreq; i++) {
-		s->reqidx[i] = -1;
-		for (j = 0; j < s->nprops; j++)
-			if (strcmp(s->pname[j], s->req[i]) == 0)
-				s->reqidx[i] = j;
-	}
-	for (j = 0; j < s->nprops; j++)
-		link_required(&s->props[j]);
-	link_required(s->addlschema);
-	link_required(s->items);
-}
-
-static void
-schema_free(schema *s, int self)
-{
-	int i;
-
-	if (s == NULL)
-		return;
-	for (i = 0; i < s->nprops; i++) {
-		free(s->pname[i]);
-		schema_free(&s->props[i], 0);
-	}
-	free(s->pname);
-	free(s->pnlen);
-	free(s->props);
-	for (i = 0; i < s->nreq; i++)
-		free(s->req[i]);
-	free(s->req);
-	free(s->reqidx);
-	for (i = 0; i < s->nenum; i++)
-		if (s->enumv[i].t == MB_V_STR || s->enumv[i].t == MB_V_JSON)
-			free((char *)s->enumv[i].s);
-	free(s->enumv);
-	free(s->enumtext);
-	free(s->pattern);
-	mb_regex_free(s->re);
-	schema_free(s->addlschema, 1);
-	schema_free(s->items, 1);
-	free(s->pexp);
-	if (self)
-		free(s);
-}
+/* ---- the schema ----------------------------------------------------------------- */
 
 static void
 load_schema(const char *path)
@@ -582,23 +172,8 @@ load_schema(const char *path)
 	V.schemapath = path;
 	if (mb_file_read(path, &text) < 0)
 		mb_die(MB_EXIT_USAGE, "%s", mb_errmsg());
-	srec = mb_rec_new();
-	/* the document: one JSON object, whitespace and all */
-	while (text.len > 0 && isspace((unsigned char)text.p[text.len - 1]))
-		text.len--;
-	{
-		size_t i = 0;
-		while (i < text.len && isspace((unsigned char)text.p[i]))
-			i++;
-		if (mb_rec_parse(srec, text.p + i, text.len - i) < 0)
-			mb_die(MB_EXIT_USAGE, "%s: not a JSON object: %s", path,
-			    mb_errmsg());
-	}
-	V.root = compile(0, "");
-	link_required(V.root);
-	mb_rec_free(srec);
-	srec = NULL;
-	mb_buf_free(&sbuf);
+	if ((V.schema = mb_schema_compile(text.p, text.len)) == NULL)
+		mb_die(MB_EXIT_USAGE, "%s: %s", path, mb_errmsg());
 	mb_buf_free(&text);
 }
 
@@ -698,23 +273,17 @@ keep_partial(expect *x, const char *p, size_t n)
 
 /* ---- the current record's failures --------------------------------------------- */
 
-static void
-fail(int exp, const char *field, size_t flen, const char *valp, size_t valn,
-    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
 /*
  * Records that expectation exp failed on this record: field (NULL for the
  * whole record), the offending value's raw JSON (NULL: missing), and a
  * message.
  */
 static void
-fail(int exp, const char *field, size_t flen, const char *valp, size_t valn,
-    const char *fmt, ...)
+fail_msg(int exp, const char *field, size_t flen, const char *valp,
+    size_t valn, const char *msg, size_t mlen)
 {
 	failure *f;
-	va_list ap;
 	expect *x = &V.exps[exp];
-	char msg[600];
 
 	if (V.nfails == V.capfails) {
 		V.capfails = V.capfails ? V.capfails * 2 : 16;
@@ -730,12 +299,9 @@ fail(int exp, const char *field, size_t flen, const char *valp, size_t valn,
 		f->foff = (size_t)-1;
 		f->flen = 0;
 	}
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	f->moff = V.errtext.len;
-	f->mlen = strlen(msg);
-	mb_buf_add(&V.errtext, msg, f->mlen);
+	f->mlen = mlen;
+	mb_buf_add(&V.errtext, msg, mlen);
 	if (x->stamp != V.nin) {
 		x->stamp = V.nin;
 		x->unexpected++;
@@ -743,628 +309,45 @@ fail(int exp, const char *field, size_t flen, const char *valp, size_t valn,
 	}
 }
 
-/* ---- checking a value against a schema ------------------------------------------ */
+static void
+fail(int exp, const char *field, size_t flen, const char *valp, size_t valn,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* A value as JSON text, for messages; lives until the next call. */
-static const char *
-valtext(const mb_val *v)
+static void
+fail(int exp, const char *field, size_t flen, const char *valp, size_t valn,
+    const char *fmt, ...)
 {
-	static mb_buf b;
+	va_list ap;
+	char msg[600];
+	int n;
 
-	mb_buf_reset(&b);
-	mb_val_json(&b, v);
-	return mb_buf_cstr(&b);
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fail_msg(exp, field, flen, valp, valn, msg, n < 0 ? 0 :
+	    (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 }
 
-static int
-is_integer_text(const char *p, size_t n)
+/* The schema's failures, each under the expectation of its field. */
+static void
+run_schema(const mb_rec *r)
 {
-	mb_val v;
-	__int128 m = 1;
+	const mb_schema_fail *f;
 	int i;
 
-	for (i = 0; i < (int)n; i++)
-		if (p[i] == '.' || p[i] == 'e' || p[i] == 'E')
-			break;
-	if (i == (int)n)
-		return 1;
-	mb_val_from_json(p, n, NULL, &v);
-	if (v.t == MB_V_DBL)
-		return v.f == (double)(int64_t)v.f;
-	if (v.t != MB_V_DEC)
-		return 0;
-	for (i = 0; i < v.d.scale; i++)
-		m *= 10;
-	return v.d.v % m == 0;
-}
-
-static int
-vtype_bits(mb_type t, const char *p, size_t n)
-{
-	switch (t) {
-	case MB_T_STR: return TY_STRING;
-	case MB_T_NULL: return TY_NULL;
-	case MB_T_BOOL: return TY_BOOLEAN;
-	case MB_T_OBJ: return TY_OBJECT;
-	case MB_T_ARR: return TY_ARRAY;
-	case MB_T_NUM:
-		return TY_NUMBER | (is_integer_text(p, n) ? TY_INTEGER : 0);
-	default: return 0;
-	}
-}
-
-static void
-types_text(int types, char *out, size_t n)
-{
-	int i, first = 1;
-	size_t k = 0;
-
-	out[0] = '\0';
-	/* integer is a number: "a number" says it when both are allowed */
-	if ((types & TY_NUMBER) && (types & TY_INTEGER))
-		types &= ~TY_INTEGER;
-	for (i = 0; i < 7; i++)
-		if (types & (1 << i)) {
-			k += (size_t)snprintf(out + k, n - k, "%s%s", first ? "" :
-			    " or ", first ? type_articles[i] : type_names[i]);
-			first = 0;
-			if (k >= n)
-				return;
-		}
-}
-
-static inline int
-digits2(const char *p)
-{
-	unsigned a = (unsigned)(unsigned char)p[0] - '0';
-	unsigned b = (unsigned)(unsigned char)p[1] - '0';
-
-	return a < 10 && b < 10 ? (int)(a * 10 + b) : -1;
-}
-
-static int
-valid_date(const char *p, size_t n)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-		31 };
-	int y, m, d, i;
-
-	if (n < 10 || p[4] != '-' || p[7] != '-')
-		return 0;
-	for (i = 0; i < 4; i++)
-		if ((unsigned)(unsigned char)p[i] - '0' > 9)
-			return 0;
-	y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
-	    (p[3] - '0');
-	m = digits2(p + 5);
-	d = digits2(p + 8);
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return 0;
-	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 0;
-	return 1;
-}
-
-static int
-valid_datetime(const char *p, size_t n)
-{
-	size_t i;
-	int h, m, sec;
-
-	if (n < 20 || !valid_date(p, 10) || (p[10] != 'T' && p[10] != 't') ||
-	    p[13] != ':' || p[16] != ':')
-		return 0;
-	h = digits2(p + 11);
-	m = digits2(p + 14);
-	sec = digits2(p + 17);
-	if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 60)
-		return 0;
-	i = 19;
-	if (p[i] == '.') {
-		i++;
-		if (i >= n || !isdigit((unsigned char)p[i]))
-			return 0;
-		while (i < n && isdigit((unsigned char)p[i]))
-			i++;
-	}
-	if (i < n && (p[i] == 'Z' || p[i] == 'z'))
-		return i + 1 == n;
-	if (i + 6 == n && (p[i] == '+' || p[i] == '-') && p[i + 3] == ':' &&
-	    digits2(p + i + 1) >= 0 && digits2(p + i + 1) <= 23 &&
-	    digits2(p + i + 4) >= 0 && digits2(p + i + 4) <= 59)
-		return 1;
-	return 0;
-}
-
-static int
-valid_email(const char *p, size_t n)
-{
-	const char *at = memchr(p, '@', n), *dot;
-	size_t i, dl;
-
-	if (at == NULL || at == p || memchr(at + 1, '@', n - (size_t)(at - p) -
-	    1) != NULL)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] <= ' ')
-			return 0;
-	dl = n - (size_t)(at - p) - 1;
-	dot = memchr(at + 1, '.', dl);
-	return dl >= 3 && dot != NULL && at[1] != '.' && p[n - 1] != '.';
-}
-
-/* JSON Schema equality: same type, same value (1 and 1.0 are equal). */
-static int
-json_equal(const mb_val *a, const mb_val *b)
-{
-	int c;
-	int an = a->t == MB_V_DEC || a->t == MB_V_DBL;
-	int bn = b->t == MB_V_DEC || b->t == MB_V_DBL;
-
-	if (a->t != b->t && !(an && bn))
-		return 0;
-	if (a->t == MB_V_NULL)
-		return 1;
-	if (a->t == MB_V_JSON)
-		return a->n == b->n && memcmp(a->s, b->s, a->n) == 0;
-	return mb_val_cmp(a, b, &c) == 0 && c == 0;
-}
-
-static const int64_t p10s[19] = { 1, 10, 100, 1000, 10000, 100000,
-	1000000, 10000000, 100000000, 1000000000, 10000000000LL,
-	100000000000LL, 1000000000000LL, 10000000000000LL, 100000000000000LL,
-	1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
-	1000000000000000000LL };
-
-/* m / 10^sc against a bound that bound_fast() accepted: -1, 0, 1. */
-static int
-cmp_fast(int64_t m, int sc, const mb_val *b)
-{
-	__int128 x = m, y = b->d.v;
-
-	if (sc < b->d.scale)
-		x *= p10s[b->d.scale - sc];
-	else
-		y *= p10s[sc - b->d.scale];
-	return x < y ? -1 : x > y;
-}
-
-/*
- * The checks of a value that nearly every value passes, done on its raw
- * text without converting it: 1 when the value passes them all, 0 when the
- * general check_value() must look (and find what failed, for the message).
- */
-static int
-num_ok(const schema *s, mb_span raw)
-{
-	int64_t m;
-	int sc;
-
-	if (s->nenum > 0 || !s->fastbounds || mb_dec_parse64(raw.p, raw.len, &m,
-	    &sc) < 0)
-		return 0;
-	if (s->types != 0 && !(s->types & TY_NUMBER) && (!(s->types &
-	    TY_INTEGER) || (sc > 0 && m % p10s[sc] != 0)))
-		return 0;
-	return !(s->hasmin && cmp_fast(m, sc, &s->min) < 0) &&
-	    !(s->hasxmin && cmp_fast(m, sc, &s->xmin) <= 0) &&
-	    !(s->hasmax && cmp_fast(m, sc, &s->max) > 0) &&
-	    !(s->hasxmax && cmp_fast(m, sc, &s->xmax) >= 0);
-}
-
-/* The same for a string without escapes (V.noesc). */
-static int
-str_ok(const schema *s, mb_span raw)
-{
-	const char *p = raw.p + 1;
-	size_t n = raw.len - 2, cps;
-	int i;
-
-	if (s->types != 0 && !(s->types & TY_STRING))
-		return 0;
-	if (s->nenum > 0) {
-		/* a string equals only a string */
-		for (i = 0; i < s->nenum; i++)
-			if (s->enumv[i].t == MB_V_STR && s->enumv[i].n == n &&
-			    same(s->enumv[i].s, p, n))
-				break;
-		if (i == s->nenum)
-			return 0;
-	}
-	/* n bytes hold n / 4 to n characters */
-	if ((s->maxlen >= 0 && n > (size_t)s->maxlen) ||
-	    (s->minlen >= 0 && n / 4 < (size_t)s->minlen)) {
-		cps = mb_utf8_len(p, n);
-		if ((s->minlen >= 0 && cps < (size_t)s->minlen) ||
-		    (s->maxlen >= 0 && cps > (size_t)s->maxlen))
-			return 0;
-	}
-	if (s->re != NULL && !mb_regex_match(s->re, p, n))
-		return 0;
-	switch (s->format) {
-	case FMT_DATETIME: return valid_datetime(p, n);
-	case FMT_DATE: return n == 10 && valid_date(p, n);
-	case FMT_EMAIL: return valid_email(p, n);
-	}
-	return 1;
-}
-
-static void check_value(const schema *s, const mb_rec *r, int v, mb_type t,
-    mb_span raw, const char *path, size_t plen, int exp);
-
-/*
- * The whole top-level object of a record without escapes, when it passes:
- * every field a declared property whose value num_ok() or str_ok()
- * accepts, or a lineage field, and no required field missing.  1 when the
- * record passes the schema; 0 when check_object() must look at it.
- */
-static int
-top_ok(const schema *s, const mb_rec *r)
-{
-	int i, pi, guess = 0, n = mb_rec_nfields(r);
-	uint64_t seenbits[4] = { 0 };
-	mb_span k, raw;
-	const schema *ps;
-
-	if (s->nprops > 256 || (s->types != 0 && !(s->types & TY_OBJECT)))
-		return 0;
-	for (i = 0; i < n; i++) {
-		k = mb_rec_key(r, i);
-		if (guess < s->nprops && s->pnlen[guess] == k.len &&
-		    same(s->pname[guess], k.p, k.len))
-			pi = guess;
-		else
-			for (pi = 0; pi < s->nprops; pi++)
-				if (s->pnlen[pi] == k.len &&
-				    same(s->pname[pi], k.p, k.len))
-					break;
-		if (pi == s->nprops) {
-			/* lineage, or allowed and unchecked */
-			if ((k.len > 0 && k.p[0] == '_') ||
-			    (s->addl && s->addlschema == NULL))
-				continue;
-			return 0;
-		}
-		guess = pi + 1;
-		ps = &s->props[pi];
-		raw = mb_rec_raw(r, mb_rec_field(r, i));
-		switch (raw.p[0]) {
-		case '"':
-			if (!str_ok(ps, raw))
-				return 0;
-			break;
-		case '{': case '[': case 't': case 'f': case 'n':
-			return 0;
-		default:
-			if (!num_ok(ps, raw))
-				return 0;
-		}
-		seenbits[pi >> 6] |= (uint64_t)1 << (pi & 63);
-	}
-	for (i = 0; i < s->nreq; i++) {
-		pi = s->reqidx[i];
-		if (pi < 0 || !((seenbits[pi >> 6] >> (pi & 63)) & 1))
-			return 0;
-	}
-	return 1;
-}
-
-static void
-check_object(const schema *s, const mb_rec *r, int v, const char *path,
-    size_t plen, int exp, int top)
-{
-	int i, j, n = mb_rec_len(r, v), guess = 0;
-	char sub[1024];
-	uint64_t seenbits[4] = { 0 };	/* properties seen, first 256 */
-	unsigned char *seen = NULL;
-
-	if (s->nprops > 256)
-		seen = mb_xcalloc((size_t)s->nprops, 1);
-	for (i = 0; i < n; i++) {
-		mb_span key;
-		int cv = top ? mb_rec_field(r, i) : mb_rec_child(r, v, i, &key);
-		const char *k;
-		size_t kl;
-		int pi = -1, cexp;
-
-		if (top)
-			key = mb_rec_key(r, i);
-		k = key.p;
-		kl = key.len;
-		if (!V.noesc && memchr(k, '\\', kl) != NULL) {
-			size_t at = V.scratch.len;
-			mb_json_unescape(k, kl, &V.scratch);
-			k = V.scratch.p + at;	/* scratch is not grown again below */
-			kl = V.scratch.len - at;
-		}
-		/* records usually list fields in the schema's order */
-		if (guess < s->nprops && s->pnlen[guess] == kl &&
-		    same(s->pname[guess], k, kl))
-			pi = guess;
-		else
-			for (j = 0; j < s->nprops; j++)
-				if (s->pnlen[j] == kl &&
-				    same(s->pname[j], k, kl)) {
-					pi = j;
-					break;
-				}
-		if (top && k == key.p && pi >= 0) {
-			/* the common case: the path is the key, in the line */
-			guess = pi + 1;
-			if (pi < 256)
-				seenbits[pi >> 6] |= (uint64_t)1 << (pi & 63);
-			else
-				seen[pi] = 1;
-			check_value(&s->props[pi], r, cv, mb_rec_type(r, cv),
-			    mb_rec_raw(r, cv), k, kl, s->pexp[pi]);
-			continue;
-		}
-		if (plen + kl + 2 < sizeof(sub)) {
-			memcpy(sub, path, plen);
-			j = (int)plen;
-			if (plen)
-				sub[j++] = '.';
-			memcpy(sub + j, k, kl);
-			j += (int)kl;
-		} else {
-			memcpy(sub, path, plen);
-			j = (int)plen;
-		}
-		cexp = top && pi >= 0 ? s->pexp[pi] : exp;
-		if (pi >= 0) {
-			guess = pi + 1;
-			if (pi < 256)
-				seenbits[pi >> 6] |= (uint64_t)1 << (pi & 63);
-			else
-				seen[pi] = 1;
-			check_value(&s->props[pi], r, cv, mb_rec_type(r, cv),
-			    mb_rec_raw(r, cv), sub, (size_t)j, cexp);
-			continue;
-		}
-		/* the toolkit's own fields (_source, _hash...) are lineage */
-		if (top && kl > 0 && k[0] == '_')
-			continue;
-		if (s->addlschema != NULL) {
-			check_value(s->addlschema, r, cv, mb_rec_type(r, cv),
-			    mb_rec_raw(r, cv), sub, (size_t)j, exp);
-		} else if (!s->addl) {
-			if (top && V.rescue) {
-				if (V.nchanges == V.capchanges) {
-					V.capchanges = V.capchanges ?
-					    V.capchanges * 2 : 8;
-					V.changes = mb_xrealloc(V.changes,
-					    (size_t)V.capchanges *
-					    sizeof(change));
-				}
-				V.changes[V.nchanges].field = i;
-				V.changes[V.nchanges].voff = (size_t)-1;
-				V.nchanges++;
-				continue;
-			}
-			mb_span raw = mb_rec_raw(r, cv);
-			fail(exp, sub, (size_t)j, raw.p, raw.len,
-			    "field not allowed by the schema");
-		}
-	}
-	for (i = 0; i < s->nreq; i++) {
-		int pi = s->reqidx[i], isseen = 0;
-		if (pi >= 0)
-			isseen = pi < 256 ? (seenbits[pi >> 6] >> (pi & 63)) & 1 :
-			    seen[pi];
-		else
-			isseen = top ? mb_rec_find(r, s->req[i]) >= 0 :
-			    mb_rec_findn(r, s->req[i], strlen(s->req[i])) >= 0;
-		if (!isseen) {
-			size_t kl = strlen(s->req[i]);
-			if (!top && pi < 0) {
-				/* nested and undeclared: look it up by path */
-				char full[1024];
-				snprintf(full, sizeof(full), "%.*s.%s", (int)plen,
-				    path, s->req[i]);
-				if (mb_rec_find(r, full) >= 0)
-					continue;
-			}
-			memcpy(sub, path, plen);
-			j = (int)plen;
-			if (plen)
-				sub[j++] = '.';
-			if (j + kl < sizeof(sub)) {
-				memcpy(sub + j, s->req[i], kl);
-				j += (int)kl;
-			}
-			fail(top && pi >= 0 ? s->pexp[pi] : top ?
-			    s->pexp[s->nprops + i] : exp, sub, (size_t)j, NULL, 0,
-			    "required field is missing");
-		}
-	}
-	free(seen);
-}
-
-/* The value that --coerce makes of a string, when the schema asks for a
- * number or boolean and the string holds one; 1 and the JSON in out. */
-static int
-coerce_str(const schema *s, const mb_rec *r, int v, mb_buf *out)
-{
-	mb_val x;
-	size_t at = V.scratch.len;
-	const char *p;
-	size_t n;
-
-	mb_rec_str(r, v, &V.scratch);
-	p = V.scratch.p + at;
-	n = V.scratch.len - at;
-	while (n > 0 && isspace((unsigned char)*p)) {
-		p++;
-		n--;
-	}
-	while (n > 0 && isspace((unsigned char)p[n - 1]))
-		n--;
-	if ((s->types & TY_BOOLEAN) && (strieq("true", p, n) ||
-	    strieq("false", p, n))) {
-		mb_buf_adds(out, p[0] == 't' ? "true" : "false");
-		return 1;
-	}
-	if (!(s->types & (TY_NUMBER | TY_INTEGER)) || n == 0 ||
-	    (!isdigit((unsigned char)p[0]) && p[0] != '-' && p[0] != '+' &&
-	    p[0] != '.'))
-		return 0;
-	mb_val_from_json(p, n, NULL, &x);
-	if (x.t == MB_V_DEC) {
-		mb_buf_dec(out, x.d);
-	} else if (x.t == MB_V_DBL) {
-		mb_val_json(out, &x);
-	} else
-		return 0;
-	if (!(s->types & TY_NUMBER) && !is_integer_text(out->p, out->len)) {
-		out->len = 0;
-		return 0;
-	}
-	return 1;
-}
-
-static void
-check_value(const schema *s, const mb_rec *r, int v, mb_type t, mb_span raw,
-    const char *path, size_t plen, int exp)
-{
-	int bits, i, c;
-	mb_val x;
-	char tt[128];
-	size_t at = V.scratch.len;
-
-	if ((t == MB_T_NUM && num_ok(s, raw)) ||
-	    (t == MB_T_STR && V.noesc && v >= 0 && str_ok(s, raw)))
+	if (mb_schema_check(V.schema, r, V.sflags, &V.sres) == 0)
 		return;
-	bits = vtype_bits(t, raw.p, raw.len);
-	if (s->types != 0 && !(bits & s->types)) {
-		/* --coerce: a string holding what the schema asks for */
-		if (V.coerce && t == MB_T_STR && exp >= 0 &&
-		    memchr(path, '.', plen) == NULL) {
-			mb_buf nb = { 0 };
-			if (coerce_str(s, r, v, &nb)) {
-				if (V.nchanges == V.capchanges) {
-					V.capchanges = V.capchanges ?
-					    V.capchanges * 2 : 8;
-					V.changes = mb_xrealloc(V.changes,
-					    (size_t)V.capchanges *
-					    sizeof(change));
-				}
-				V.changes[V.nchanges].field = -1;
-				V.changes[V.nchanges].voff = V.chtext.len;
-				V.changes[V.nchanges].vlen = nb.len;
-				/* the field: found again by name when written */
-				mb_buf_add(&V.chtext, nb.p, nb.len);
-				mb_buf_addc(&V.chtext, '\0');
-				mb_buf_add(&V.chtext, path, plen);
-				mb_buf_addc(&V.chtext, '\0');
-				V.nchanges++;
-				raw.p = V.chtext.p + V.changes[V.nchanges - 1].voff;
-				raw.len = nb.len;
-				mb_buf_free(&nb);
-				/* check the rest on a copy: chtext may move */
-				{
-					mb_buf cp = { 0 };
-					mb_buf_add(&cp, raw.p, raw.len);
-					raw.p = cp.p;
-					t = cp.p[0] == 't' || cp.p[0] == 'f' ?
-					    MB_T_BOOL : MB_T_NUM;
-					check_value(s, r, -1, t, raw, path, plen,
-					    exp);
-					mb_buf_free(&cp);
-				}
-				V.scratch.len = at;
-				return;
-			}
-			mb_buf_free(&nb);
-			V.scratch.len = at;
-		}
-		types_text(s->types, tt, sizeof(tt));
-		fail(exp, path, plen, raw.p, raw.len, "not %s", tt);
-		return;
+	for (i = 0; i < V.sres.nfails; i++) {
+		f = &V.sres.fails[i];
+		fail_msg(f->slot < 0 ? V.rootexp : V.pexp[f->slot], f->field.p,
+		    f->field.len, f->value.p, f->value.len, f->msg.p,
+		    f->msg.len);
 	}
-	if (s->nenum > 0) {
-		mb_val_from_json(raw.p, raw.len, &V.scratch, &x);
-		for (i = 0; i < s->nenum; i++)
-			if (json_equal(&x, &s->enumv[i]))
-				break;
-		if (i == s->nenum) {
-			if (s->isconst)
-				fail(exp, path, plen, raw.p, raw.len,
-				    "not the constant %s", s->enumtext);
-			else
-				fail(exp, path, plen, raw.p, raw.len,
-				    "not one of %s", s->enumtext);
-		}
-	}
-	if (t == MB_T_NUM && (s->hasmin || s->hasmax || s->hasxmin ||
-	    s->hasxmax)) {
-		mb_val_from_json(raw.p, raw.len, NULL, &x);
-		if (s->hasmin && mb_val_cmp(&x, &s->min, &c) == 0 && c < 0)
-			fail(exp, path, plen, raw.p, raw.len,
-			    "less than the minimum %s", valtext(&s->min));
-		if (s->hasxmin && mb_val_cmp(&x, &s->xmin, &c) == 0 && c <= 0)
-			fail(exp, path, plen, raw.p, raw.len,
-			    "not greater than %s", valtext(&s->xmin));
-		if (s->hasmax && mb_val_cmp(&x, &s->max, &c) == 0 && c > 0)
-			fail(exp, path, plen, raw.p, raw.len,
-			    "greater than the maximum %s", valtext(&s->max));
-		if (s->hasxmax && mb_val_cmp(&x, &s->xmax, &c) == 0 && c >= 0)
-			fail(exp, path, plen, raw.p, raw.len,
-			    "not less than %s", valtext(&s->xmax));
-	}
-	if (t == MB_T_STR && (s->minlen >= 0 || s->maxlen >= 0 || s->re != NULL ||
-	    s->format != FMT_NONE)) {
-		const char *p;
-		size_t n, cps;
-		mb_val_from_json(raw.p, raw.len, &V.scratch, &x);
-		p = x.s;
-		n = x.n;
-		cps = mb_utf8_len(p, n);
-		if (s->minlen >= 0 && cps < (size_t)s->minlen)
-			fail(exp, path, plen, raw.p, raw.len, "shorter than %lld "
-			    "characters", (long long)s->minlen);
-		if (s->maxlen >= 0 && cps > (size_t)s->maxlen)
-			fail(exp, path, plen, raw.p, raw.len, "longer than %lld "
-			    "characters", (long long)s->maxlen);
-		if (s->re != NULL && !mb_regex_match(s->re, p, n))
-			fail(exp, path, plen, raw.p, raw.len,
-			    "does not match the pattern %s", s->pattern);
-		if (s->format != FMT_NONE) {
-			mb_val_from_json(raw.p, raw.len, &V.scratch, &x);
-			if (s->format == FMT_DATETIME && !valid_datetime(x.s, x.n))
-				fail(exp, path, plen, raw.p, raw.len,
-				    "not a date-time (RFC 3339)");
-			else if (s->format == FMT_DATE && (x.n != 10 ||
-			    !valid_date(x.s, x.n)))
-				fail(exp, path, plen, raw.p, raw.len,
-				    "not a date (YYYY-MM-DD)");
-			else if (s->format == FMT_EMAIL && !valid_email(x.s, x.n))
-				fail(exp, path, plen, raw.p, raw.len,
-				    "not an email address");
-		}
-	}
-	if (t == MB_T_OBJ && v >= 0 && (s->nprops > 0 || s->nreq > 0 ||
-	    !s->addl || s->addlschema != NULL))
-		check_object(s, r, v, path, plen, exp, 0);
-	if (t == MB_T_ARR && v >= 0) {
-		int n = mb_rec_len(r, v);
-		if (s->minitems >= 0 && n < s->minitems)
-			fail(exp, path, plen, raw.p, raw.len, "fewer than %lld "
-			    "items", (long long)s->minitems);
-		if (s->maxitems >= 0 && n > s->maxitems)
-			fail(exp, path, plen, raw.p, raw.len, "more than %lld "
-			    "items", (long long)s->maxitems);
-		if (s->items != NULL)
-			for (i = 0; i < n; i++) {
-				char sub[1024];
-				int cv = mb_rec_child(r, v, i, NULL);
-				int k = snprintf(sub, sizeof(sub), "%.*s[%d]",
-				    (int)plen, path, i);
-				check_value(s->items, r, cv, mb_rec_type(r, cv),
-				    mb_rec_raw(r, cv), sub, (size_t)k, exp);
-			}
-	}
-	V.scratch.len = at;
+	if (V.sres.more > 0)
+		fail(V.rootexp, NULL, 0, NULL, 0, "%llu more schema failures "
+		    "not listed", (unsigned long long)V.sres.more);
 }
+
 
 /* ---- rules beyond the schema ------------------------------------------------ */
 
@@ -1815,66 +798,107 @@ bad_line(const mb_line *ln, const char *msg)
 		die_fail();
 }
 
+/*
+ * A record that passes goes out as it came, or with the schema's changes
+ * made: a coerced field with its new value, in its place; rescued fields
+ * moved into "_rescued" at the end, after what an earlier "_rescued"
+ * object held.  Written here field by field, so that it stays linear in
+ * the fields however many change.
+ */
 static void
-pass(mb_rec *r, const mb_line *ln)
+pass_changed(const mb_rec *r)
 {
-	static mb_buf o, resc, key;
-	int i, nresc = 0;
+	static mb_buf o, resc;
+	static int *chg, capchg;
+	const mb_schema_change *c;
+	mb_span k, v;
+	int i, n = mb_rec_nfields(r), nresc = 0, rescuing = 0;
 
-	V.passed++;
-	if (V.nchanges == 0) {
-		mb_out(ln->p, ln->len);
-		mb_out("\n", 1);
-		return;
+	if (capchg < n) {
+		capchg = n;
+		chg = mb_xrealloc(chg, (size_t)n * sizeof(int));
 	}
+	for (i = 0; i < n; i++)
+		chg[i] = -1;
+	for (i = 0; i < V.sres.nchanges; i++) {
+		chg[V.sres.changes[i].field] = i;
+		rescuing |= V.sres.changes[i].value.p == NULL;
+	}
+	mb_buf_reset(&o);
 	mb_buf_reset(&resc);
-	mb_buf_addc(&resc, '{');
-	for (i = 0; i < V.nchanges; i++) {
-		change *c = &V.changes[i];
-		if (c->voff == (size_t)-1) {	/* --rescue */
-			mb_span k = mb_rec_key(r, c->field);
-			mb_span v = mb_rec_raw(r, mb_rec_field(r, c->field));
-			if (nresc++)
-				mb_buf_addc(&resc, ',');
+	mb_buf_addc(&o, '{');
+	for (i = 0; i < n; i++) {
+		k = mb_rec_key(r, i);
+		v = mb_rec_raw(r, mb_rec_field(r, i));
+		c = chg[i] >= 0 ? &V.sres.changes[chg[i]] : NULL;
+		if (c == NULL && rescuing && k.len == 8 &&
+		    memcmp(k.p, "_rescued", 8) == 0) {
+			/* an earlier _rescued: what it holds goes into the
+			 * new one */
+			size_t a = 1, b = v.len - 1;
+			if (v.p[0] != '{') {
+				a = 0;
+				b = v.len;
+				mb_buf_add(&resc, ",", nresc++ > 0);
+				mb_buf_adds(&resc, "\"_rescued\":");
+			} else {
+				while (a < b && isspace((unsigned char)v.p[a]))
+					a++;
+				while (b > a && isspace((unsigned char)v.p[b - 1]))
+					b--;
+				if (a < b)
+					mb_buf_add(&resc, ",", nresc++ > 0);
+			}
+			mb_buf_add(&resc, v.p + a, b - a);
+			continue;
+		}
+		if (c != NULL && c->value.p == NULL) {		/* --rescue */
+			mb_buf_add(&resc, ",", nresc++ > 0);
 			mb_buf_addc(&resc, '"');
 			mb_buf_add(&resc, k.p, k.len);
 			mb_buf_adds(&resc, "\":");
 			mb_buf_add(&resc, v.p, v.len);
-			mb_buf_reset(&key);
-			mb_json_unescape(k.p, k.len, &key);
-			mb_rec_del(r, mb_buf_cstr(&key));
-		} else {			/* --coerce */
-			const char *name = V.chtext.p + c->voff + c->vlen + 1;
-			mb_rec_set(r, name, V.chtext.p + c->voff, c->vlen);
-			V.coerced++;
+			continue;
 		}
+		if (o.len > 1)
+			mb_buf_addc(&o, ',');
+		if (c != NULL) {				/* --coerce */
+			mb_buf_add(&o, k.p - 1, k.len + 2);
+			mb_buf_addc(&o, ':');
+			mb_buf_add(&o, c->value.p, c->value.len);
+			V.coerced++;
+		} else
+			mb_buf_add(&o, k.p - 1, (size_t)(v.p + v.len - (k.p - 1)));
 	}
-	if (nresc) {
-		mb_buf_addc(&resc, '}');
-		mb_rec_set(r, "_rescued", resc.p, resc.len);
+	if (nresc > 0) {
+		mb_buf_adds(&o, o.len > 1 ? ",\"_rescued\":{" : "\"_rescued\":{");
+		mb_buf_add(&o, resc.p, resc.len);
+		mb_buf_addc(&o, '}');
 		V.rescued++;
 	}
-	mb_buf_reset(&o);
-	mb_rec_write(r, &o);
+	mb_buf_add(&o, "}\n", 2);
 	mb_out_buf(&o);
+}
+
+static inline void
+pass(const mb_rec *r, const mb_line *ln)
+{
+	V.passed++;
+	if (V.sres.nchanges > 0) {
+		pass_changed(r);
+		return;
+	}
+	mb_out(ln->p, ln->len);
+	mb_out("\n", 1);
 }
 
 /* The _raw field of a record mb-ingest could not parse, or -1. */
 static int
 find_raw(const mb_rec *r)
 {
-	int i, n;
-	mb_span k;
+	static int hint = -1;
 
-	if (!V.noesc)
-		return mb_rec_find(r, "_raw");
-	n = mb_rec_nfields(r);
-	for (i = 0; i < n; i++) {
-		k = mb_rec_key(r, i);
-		if (k.len == 4 && same(k.p, "_raw", 4))
-			return mb_rec_field(r, i);
-	}
-	return -1;
+	return mb_rec_findh(r, "_raw", 4, &hint);
 }
 
 static void
@@ -1886,10 +910,8 @@ process(mb_rec *r, const mb_line *ln)
 	V.nin++;
 	V.curline = ln->lineno;
 	V.nfails = 0;
-	V.nchanges = 0;
+	V.sres.nchanges = 0;
 	mb_buf_reset(&V.errtext);
-	mb_buf_reset(&V.chtext);
-	mb_buf_reset(&V.scratch);
 	if (ln->toolong) {
 		char msg[100];
 		snprintf(msg, sizeof(msg), "line of %llu bytes is longer than "
@@ -1901,7 +923,6 @@ process(mb_rec *r, const mb_line *ln)
 		bad_line(ln, mb_errmsg());
 		return;
 	}
-	V.noesc = memchr(ln->p, '\\', ln->len) == NULL;
 	if ((rv = find_raw(r)) >= 0) {
 		/* mb-ingest could not parse it: it is already a quarantine
 		 * record, and goes there as it is */
@@ -1928,11 +949,8 @@ process(mb_rec *r, const mb_line *ln)
 	}
 	V.nrules++;	/* the element_count of every rule but parse */
 	prefetch_unique(r);
-	if (V.root != NULL && !(V.noesc && top_ok(V.root, r))) {
-		if (V.root->types != 0 && !(V.root->types & TY_OBJECT))
-			fail(V.rootexp, NULL, 0, NULL, 0, "not of the schema's type");
-		check_object(V.root, r, 0, "", 0, V.rootexp, 1);
-	}
+	if (V.schema != NULL)
+		run_schema(r);
 	run_checks(r);
 	run_unique();
 	run_notfuture(r);
@@ -1983,17 +1001,15 @@ is_ident(const char *p, size_t n)
 static void
 known_field(const char *opt, const char *arg, const char *f, size_t n)
 {
-	int i;
 	const char *dot = memchr(f, '.', n);
 
-	if (V.root == NULL || V.root->addl || V.root->addlschema != NULL ||
+	if (V.schema == NULL || !mb_schema_closed(V.schema) ||
 	    (n > 0 && f[0] == '_'))
 		return;
 	if (dot != NULL)
 		n = (size_t)(dot - f);
-	for (i = 0; i < V.root->nprops; i++)
-		if (strieq(V.root->pname[i], f, n))
-			return;
+	if (mb_schema_find(V.schema, f, n) >= 0)
+		return;
 	mb_die(MB_EXIT_USAGE, "%s \"%s\": unknown field \"%.*s\" (not in %s)",
 	    opt, arg, (int)n, f, V.schemapath);
 }
@@ -2115,23 +1131,22 @@ add_notfuture(const char *arg)
 static void
 schema_expects(void)
 {
-	schema *s = V.root;
-	int i, j;
+	int i, np = mb_schema_nprops(V.schema);
+	int nreq = mb_schema_nrequired(V.schema);
+	const char *name;
 
 	V.rootexp = add_expect("schema", NULL, "expect_records_to_match_schema",
 	    NULL);
-	s->pexp = mb_xcalloc((size_t)(s->nprops + s->nreq) + 1, sizeof(int));
-	for (i = 0; i < s->nprops; i++)
-		s->pexp[i] = add_expect("schema", s->pname[i],
+	V.pexp = mb_xcalloc((size_t)(np + nreq) + 1, sizeof(int));
+	for (i = 0; i < np; i++)
+		V.pexp[i] = add_expect("schema", mb_schema_prop(V.schema, i),
 		    "expect_column_values_to_match_schema", NULL);
 	/* required but not declared: an expectation of their own */
-	for (i = 0; i < s->nreq; i++) {
-		s->pexp[s->nprops + i] = V.rootexp;
-		for (j = 0; j < s->nprops; j++)
-			if (strcmp(s->pname[j], s->req[i]) == 0)
-				break;
-		if (j == s->nprops)
-			s->pexp[s->nprops + i] = add_expect("schema", s->req[i],
+	for (i = 0; i < nreq; i++) {
+		name = mb_schema_required(V.schema, i);
+		V.pexp[np + i] = V.rootexp;
+		if (mb_schema_find(V.schema, name, strlen(name)) < 0)
+			V.pexp[np + i] = add_expect("schema", name,
 			    "expect_column_values_to_match_schema", NULL);
 	}
 }
@@ -2166,12 +1181,11 @@ cleanup(void)
 		free(V.exps[i].config);
 	}
 	free(V.exps);
-	schema_free(V.root, 1);
+	mb_schema_free(V.schema);
+	mb_schema_res_free(&V.sres);
+	free(V.pexp);
 	free(V.fails);
-	free(V.changes);
 	mb_buf_free(&V.errtext);
-	mb_buf_free(&V.chtext);
-	mb_buf_free(&V.scratch);
 	free(V.rep);
 	free(V.reptmp);
 }
@@ -2250,7 +1264,7 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "c:q:r:s:u:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'C':
-			V.coerce = 1;
+			V.sflags |= MB_SCHEMA_COERCE;
 			break;
 		case 'D':
 		case 'F':
@@ -2269,7 +1283,7 @@ main(int argc, char *argv[])
 			mb_set_quiet(1);
 			break;
 		case 'R':
-			V.rescue = 1;
+			V.sflags |= MB_SCHEMA_RESCUE;
 			break;
 		case 'T':
 			if (mb_time_parse(optarg, strlen(optarg), &V.now) < 0)

@@ -214,6 +214,10 @@ mb_span mb_rec_raw(const mb_rec *r, int v);	/* raw JSON text of a value */
  * value (and key, for objects). */
 int mb_rec_len(const mb_rec *r, int v);
 int mb_rec_child(const mb_rec *r, int v, int i, mb_span *key);
+/* The member after handle c of object or array v (c = -1: the first), and
+ * its key for an object; -1 after the last.  A loop over all members with
+ * it is linear, where mb_rec_child() for each i is quadratic. */
+int mb_rec_next(const mb_rec *r, int v, int c, mb_span *key);
 
 /* Typed reads; each returns 0, or -1 with mb_errmsg() when the value is
  * missing, null, of another type, or does not fit. */

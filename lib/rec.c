@@ -285,11 +285,20 @@ mb_rec_findh(const mb_rec *r, const char *name, size_t n, int *hint)
 
 	if (i >= 0 && i < r->nfields && topkey(r, i, name, n))
 		return i + 1;
-	for (i = 0; i < r->nfields; i++)
+	const mb_jfield *f = (const mb_jfield *)r->top.p;
+	int nf = r->nfields;
+
+	for (i = 0; i < nf; i++) {
+		/* only a key of n bytes, or a longer one with escapes, can
+		 * spell name: most keys are passed over without a call */
+		size_t kl = f[i].ke - f[i].ks;
+		if (kl < n || (kl > n && !f[i].kesc))
+			continue;
 		if (topkey(r, i, name, n)) {
 			*hint = i;
 			return i + 1;
 		}
+	}
 	/* Not a top-level key: only a dotted path can still be found. */
 	return memchr(name, '.', n) ? mb_rec_findn(r, name, n) : -1;
 }
@@ -339,6 +348,42 @@ mb_rec_child(const mb_rec *r, int v, int i, mb_span *key)
 		}
 	}
 	return -1;
+}
+
+int
+mb_rec_next(const mb_rec *r, int v, int c, mb_span *key)
+{
+	int t, j, ct;
+
+	if (v == 0) {
+		j = c < 0 ? 0 : c;	/* handle c is field c - 1 */
+		if (j >= r->nfields)
+			return -1;
+		if (key)
+			*key = mb_rec_key(r, j);
+		return j + 1;
+	}
+	if ((t = tokof(r, v)) < 0)
+		return -1;
+	if (c < 0)
+		j = t + 1;
+	else {
+		/* past the member c and everything inside it */
+		if ((ct = tokof(r, c)) < 0)
+			return -1;
+		for (j = ct + 1; j < (int)r->ntok &&
+		    r->tok[j].start < r->tok[ct].end; j++)
+			;
+	}
+	if (j >= (int)r->ntok || r->tok[j].parent != t)
+		return -1;
+	if (r->tok[t].type != JSMN_OBJECT)
+		return TOKBASE + j;
+	if (key) {
+		key->p = r->p + r->tok[j].start;
+		key->len = (size_t)(r->tok[j].end - r->tok[j].start);
+	}
+	return TOKBASE + j + 1;
 }
 
 static int
