@@ -154,8 +154,9 @@ void mb_in_close(mb_in *in);
 /*
  * One buffered stdout for the whole program.  It is flushed when full, when
  * an mb_in is about to block on input that has nothing to read right now,
- * and by mb_finish().  A closed pipe downstream ends the program quietly
- * with status 0; any other write error is a message and status 1.
+ * and by mb_finish().  After mb_prog_init(), a closed pipe downstream ends
+ * the program quietly with status 0; any other write error is a message
+ * and status 1.
  */
 void mb_out(const void *p, size_t n);
 void mb_out_buf(const mb_buf *b);	/* writes b->p, b->len */

@@ -1,6 +1,9 @@
 /*
- * out.c: the programs' one buffered stdout.  A closed pipe downstream ends
- * the program quietly with status 0; another write error is status 1.
+ * out.c: the programs' one buffered stdout.  A failed write makes output
+ * go quiet and calls the error hook once: mb_prog_init() sets the hook
+ * that ends the program (prog.c), a tool that must finish its own work
+ * sets its own.  This file prints nothing and exits nowhere, so that
+ * prog.c, which does, is the only one of the two that calls the other.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,15 +30,9 @@ write_all(const char *p, size_t n)
 {
 	if (outdead || mb_write_all(STDOUT_FILENO, p, n) == 0)
 		return;
-	outdead = 1;
-	if (onerror) {
-		onerror(errno);
-		return;
-	}
-	if (errno == EPIPE)
-		_exit(MB_EXIT_OK);
-	mb_err("write error on standard output: %s", strerror(errno));
-	_exit(MB_EXIT_FAIL);
+	outdead = errno ? errno : EIO;
+	if (onerror)
+		onerror(outdead);
 }
 
 void
@@ -50,7 +47,7 @@ mb_out_flush(void)
 void
 mb_out(const void *p, size_t n)
 {
-	if (outdead)
+	if (outdead || n == 0)	/* (an empty mb_buf's p may be NULL) */
 		return;
 	if (outlen + n <= OUTSZ) {
 		memcpy(outbuf + outlen, p, n);
@@ -76,21 +73,4 @@ int
 mb_out_pending(void)
 {
 	return outlen > 0;
-}
-
-int
-mb_finish(int status)
-{
-	if (fflush(stdout) != 0 && errno != EPIPE) {
-		mb_err("write error on standard output: %s", strerror(errno));
-		return MB_EXIT_FAIL;
-	}
-	mb_out_flush();
-	if (close(STDOUT_FILENO) != 0 && errno != EBADF && errno != EINTR) {
-		if (errno == EPIPE)
-			return status;
-		mb_err("closing standard output: %s", strerror(errno));
-		return MB_EXIT_FAIL;
-	}
-	return status;
 }

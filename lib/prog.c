@@ -1,7 +1,8 @@
 /*
  * prog.c: the programs' side of libmb: the tool's name in messages, the
- * quiet switch, fatal errors, and checked option values.  Unlike the rest
- * of the library these print and exit, so that every tool does it alike.
+ * quiet switch, fatal errors, what a failed stdout does, the end of the
+ * program, and checked option values.  Unlike the rest of the library
+ * these print and exit, so that every tool does it alike.
  */
 #include <errno.h>
 #include <math.h>
@@ -15,6 +16,17 @@
 static const char *progname = "mb";
 static int quiet;
 
+/* A failed write of stdout: a closed pipe downstream ends the program
+ * quietly with status 0; another write error is a message and status 1. */
+static void
+out_failed(int err)
+{
+	if (err == EPIPE)
+		_exit(MB_EXIT_OK);
+	mb_err("write error on standard output: %s", strerror(err));
+	_exit(MB_EXIT_FAIL);
+}
+
 void
 mb_prog_init(const char *name)
 {
@@ -22,6 +34,7 @@ mb_prog_init(const char *name)
 
 	progname = s ? s + 1 : name;
 	signal(SIGPIPE, SIG_IGN);
+	mb_out_on_error(out_failed);
 }
 
 const char *
@@ -83,6 +96,23 @@ mb_die(int status, const char *fmt, ...)
 	vmsg(fmt, ap);
 	va_end(ap);
 	exit(status);
+}
+
+int
+mb_finish(int status)
+{
+	if (fflush(stdout) != 0 && errno != EPIPE) {
+		mb_err("write error on standard output: %s", strerror(errno));
+		return MB_EXIT_FAIL;
+	}
+	mb_out_flush();
+	if (close(STDOUT_FILENO) != 0 && errno != EBADF && errno != EINTR) {
+		if (errno == EPIPE)
+			return status;
+		mb_err("closing standard output: %s", strerror(errno));
+		return MB_EXIT_FAIL;
+	}
+	return status;
 }
 
 int64_t
