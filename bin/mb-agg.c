@@ -11,9 +11,13 @@
  * watermark, without a usable event time, or not JSON) goes to --late
  * with its reason, and without --late it stops the run.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,10 +30,8 @@ static struct {
 	mb_agg_spec *aggs;
 	const char **by;
 	const char *late;
-	int latefd;
 	int64_t every_ms;
-	uint64_t nlate;
-	mb_buf lbuf;
+	uint64_t minsplit;	/* smallest file cut in pieces for threads */
 } G;
 
 static void
@@ -47,8 +49,8 @@ usage(FILE *f)
 	    "              [--time F [--window SIZE[,HOP]] [--watermark D] "
 	    "[--late FILE]]\n"
 	    "              [--emit final|append|update] [--every N|DURATION]\n"
-	    "              [--partial] [--merge] [--memory SIZE] [--now TIME] "
-	    "[--quiet] [file ...]\n");
+	    "              [--partial] [--merge] [--memory SIZE] [--threads N]\n"
+	    "              [--now TIME] [--quiet] [file ...]\n");
 }
 
 static void
@@ -89,6 +91,8 @@ help(void)
 	    "      --partial             print mergeable state, not results\n"
 	    "      --merge               read partial state, print results\n"
 	    "      --memory SIZE         state held before spilling to disk (1G)\n"
+	    "      --threads N           cut a large file in N pieces (default:\n"
+	    "                            the cores, for files of 16M or more)\n"
 	    "      --now TIME            the time now, for --max-future\n"
 	    "      --quiet               no warnings\n"
 	    "      --help, --version\n");
@@ -141,23 +145,62 @@ out(void *ctx, const char *p, size_t n)
 	mb_out(p, n);
 }
 
+/*
+ * A worker runs one engine over one stretch of the input: all of it, or
+ * with --threads one of the pieces a large file is cut into at line
+ * starts.  A worker other than the first counts its lines from its own
+ * start, keeps the records it sets aside in a temporary file, and stops
+ * at an error instead of ending the program; the first worker is the
+ * main thread and works as a run without threads does.
+ */
+typedef struct worker {
+	mb_agg *a;
+	mb_rec *r;
+	const char *path;
+	uint64_t start, end;	/* byte range of lines to read */
+	uint64_t lines;		/* the last line number read */
+	uint64_t pos0;		/* input bytes in the files before this one */
+	int main;		/* errors end the program */
+	int latefd;
+	uint64_t nlate, nraw;
+	int status;		/* with a message in err, when not main */
+	char err[600];
+	mb_buf lbuf;
+	pthread_t th;
+} worker;
+
+static int
+fail(worker *w, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->err, sizeof(w->err), fmt, ap);
+	va_end(ap);
+	if (w->main)
+		mb_die(status, "%s", w->err);
+	w->status = status;
+	return -1;
+}
+
 /* A record set aside: to --late with its reason, or the end of the run. */
-static void
-late(mb_agg *a, mb_rec *r, const mb_line *ln, const char *src, const char *rule,
+static int
+late(worker *w, mb_rec *r, const mb_line *ln, const char *rule,
     const char *field, const char *msg)
 {
-	mb_buf *b = &G.lbuf;
+	mb_buf *b = &w->lbuf;
 
-	if (G.latefd < 0)
-		mb_die(MB_EXIT_FAIL, "%s:%llu: %s (records set aside need --late FILE)",
-		    src, (unsigned long long)ln->lineno, msg);
-	G.nlate++;
+	if (w->latefd < 0)
+		return fail(w, MB_EXIT_FAIL, "%s:%llu: %s (records set aside need "
+		    "--late FILE)", w->path, (unsigned long long)ln->lineno, msg);
+	w->nlate++;
 	mb_buf_reset(b);
 	if (r == NULL) {
+		w->nraw++;
 		mb_buf_addc(b, '{');
 		mb_buf_raw_fields(b, ln->p, ln->len, msg);
 		mb_buf_adds(b, ",\"_source\":");
-		mb_buf_json_str(b, src, strlen(src));
+		mb_buf_json_str(b, w->path, strlen(w->path));
 		mb_buf_adds(b, ",\"_offset\":");
 		mb_buf_addu(b, ln->lineno);
 		mb_buf_adds(b, "}\n");
@@ -174,48 +217,50 @@ late(mb_agg *a, mb_rec *r, const mb_line *ln, const char *src, const char *rule,
 		mb_rec_write(r, b);
 		mb_buf_free(&e);
 	}
-	if (mb_write_all(G.latefd, b->p, b->len) < 0)
-		mb_die(MB_EXIT_FAIL, "%s: %s", G.late, strerror(errno));
+	if (mb_write_all(w->latefd, b->p, b->len) < 0)
+		return fail(w, MB_EXIT_FAIL, "%s: %s", w->main ? G.late :
+		    "a temporary file", strerror(errno));
+	return 0;
 }
 
-static void
-line(mb_agg *a, mb_rec *r, const mb_line *ln, const char *src)
+static int
+line(worker *w, const mb_line *ln)
 {
 	const char *rule, *field, *msg;
+	uint64_t pos = w->pos0 + ln->offset;
 	size_t k;
 	int rc;
 
+	w->lines = ln->lineno;
 	for (k = 0; k < ln->len && (ln->p[k] == ' ' || ln->p[k] == '\t'); k++)
 		;
 	if (k == ln->len && !ln->toolong)
-		return;
+		return 0;
 	if (G.o.merge) {
 		if (ln->toolong)
-			mb_die(MB_EXIT_USAGE, "%s:%llu: a partial state line longer "
-			    "than the line limit", src, (unsigned long long)ln->lineno);
-		if (mb_agg_state(a, ln->p, ln->len) < 0)
-			mb_die(MB_EXIT_USAGE, "%s:%llu: %s", src,
+			return fail(w, MB_EXIT_USAGE, "%s:%llu: a partial state line "
+			    "longer than the line limit", w->path,
+			    (unsigned long long)ln->lineno);
+		if (mb_agg_state(w->a, ln->p, ln->len, pos) < 0)
+			return fail(w, MB_EXIT_USAGE, "%s:%llu: %s", w->path,
 			    (unsigned long long)ln->lineno, mb_errmsg());
-		return;
+		return 0;
 	}
-	if (ln->toolong) {
-		late(a, NULL, ln, src, "parse", "", "line longer than the line limit");
-		return;
+	if (ln->toolong)
+		return late(w, NULL, ln, "parse", "", "line longer than the line limit");
+	if (mb_rec_parse(w->r, ln->p, ln->len) < 0) {
+		char m[600];
+		snprintf(m, sizeof(m), "not a JSON object: %s", mb_errmsg());
+		return late(w, NULL, ln, "parse", "", m);
 	}
-	if (mb_rec_parse(r, ln->p, ln->len) < 0) {
-		mb_buf m = { 0 };
-		mb_buf_printf(&m, "not a JSON object: %s", mb_errmsg());
-		late(a, NULL, ln, src, "parse", "", mb_buf_cstr(&m));
-		mb_buf_free(&m);
-		return;
-	}
-	rc = mb_agg_record(a, r, src, ln->lineno);
+	rc = mb_agg_record(w->a, w->r, w->path, ln->lineno, pos);
 	if (rc < 0)
-		mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
+		return fail(w, MB_EXIT_FAIL, "%s", mb_errmsg());
 	if (rc == MB_AGG_LATE) {
-		mb_agg_late(a, &rule, &field, &msg);
-		late(a, r, ln, src, rule, field, msg);
+		mb_agg_late(w->a, &rule, &field, &msg);
+		return late(w, w->r, ln, rule, field, msg);
 	}
+	return 0;
 }
 
 /* How long the next read may wait: until the next --every tick, or not
@@ -232,35 +277,41 @@ wait_ms(mb_agg *a, int64_t deadline)
 	return mb_agg_pending(a) ? 0 : -1;
 }
 
-static void
-run(mb_agg *a, const char *path)
+/* Reads the worker's stretch of its file; -1 when it stopped on an error. */
+static int
+run(worker *w, uint64_t lineno0)
 {
-	mb_in *in = mb_in_open(path, 0);
+	mb_in *in = mb_in_open_at(w->path, 0, w->start, lineno0);
 	int update = G.o.emit == MB_AGG_EMIT_UPDATE && G.o.every == 0;
 	int64_t deadline = mb_time_now_ms() + G.every_ms;
-	static mb_rec *r;
 	mb_line ln;
 	int rc;
 
-	if (r == NULL)
-		r = mb_rec_new();
 	if (in == NULL)
-		mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
+		return fail(w, MB_EXIT_FAIL, "%s", mb_errmsg());
 	if (G.o.merge)
 		mb_in_set_wait_newline(in, 1);
 	for (;;) {
 		if (update)
-			mb_in_set_timeout(in, wait_ms(a, deadline));
+			mb_in_set_timeout(in, wait_ms(w->a, deadline));
 		if ((rc = mb_in_line(in, &ln)) == 0)
 			break;
-		if (rc < 0)
-			mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
-		if (rc == 1)
-			line(a, r, &ln, path);
+		if (rc < 0) {
+			mb_in_close(in);
+			return fail(w, MB_EXIT_FAIL, "%s", mb_errmsg());
+		}
+		if (rc == 1) {
+			if (ln.offset >= w->end)
+				break;
+			if (line(w, &ln) < 0) {
+				mb_in_close(in);
+				return -1;
+			}
+		}
 		if (!update)
 			continue;
 		if (G.every_ms > 0 ? mb_time_now_ms() >= deadline : rc == 2) {
-			if (mb_agg_tick(a) < 0)
+			if (mb_agg_tick(w->a) < 0)
 				mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
 			mb_out_flush();
 			if (G.every_ms > 0)
@@ -268,10 +319,149 @@ run(mb_agg *a, const char *path)
 		}
 	}
 	if (G.o.merge && !mb_in_is_zstd(in) && mb_in_consumed(in) < mb_in_rawpos(in))
-		mb_die(MB_EXIT_USAGE, "%s:%llu: the partial state stream ends in the "
-		    "middle of a line (truncated?)", path,
+		fail(w, MB_EXIT_USAGE, "%s:%llu: the partial state stream ends in "
+		    "the middle of a line (truncated?)", w->path,
 		    (unsigned long long)mb_in_lineno(in) + 1);
+	w->pos0 += mb_in_consumed(in);
 	mb_in_close(in);
+	return 0;
+}
+
+static void *
+run_thread(void *arg)
+{
+	worker *w = arg;
+
+	run(w, 0);
+	return NULL;
+}
+
+static mb_agg *
+engine(size_t share)
+{
+	mb_agg_opts o = G.o;
+	mb_agg *a;
+
+	o.memory = (o.memory ? o.memory : (size_t)1 << 30) / share;
+	if ((a = mb_agg_new(&o)) == NULL)
+		mb_die(MB_EXIT_USAGE, "%s", mb_errmsg());
+	return a;
+}
+
+/* The start of the first line at or after byte `at`. */
+static uint64_t
+line_start(int fd, uint64_t at, uint64_t size)
+{
+	char buf[65536];
+	ssize_t k;
+	char *nl;
+
+	if (at == 0)
+		return 0;
+	for (at--; at < size; at += (uint64_t)k) {
+		if ((k = pread(fd, buf, sizeof(buf), (off_t)at)) <= 0)
+			return size;
+		if ((nl = memchr(buf, '\n', (size_t)k)) != NULL)
+			return at + (uint64_t)(nl - buf) + 1;
+	}
+	return size;
+}
+
+/*
+ * With threads, a large plain file in final mode is cut in pieces at line
+ * starts, one engine per piece; the pieces are absorbed in file order, as
+ * --merge would, so the output is that of one engine.  A piece that
+ * stopped on an error or set aside a line that is not JSON (whose record
+ * names its line) is read again here, knowing its first line's number,
+ * so that what it says is what one pass would say.
+ */
+static int
+threaded(worker *w0, int nth)
+{
+	unsigned char magic[4];
+	struct stat st;
+	worker *ws, *w;
+	uint64_t lines, start, size;
+	int fd, i;
+
+	if (nth < 2 || G.o.merge || G.o.emit == MB_AGG_EMIT_UPDATE ||
+	    G.o.watermark != NULL || strcmp(w0->path, "-") == 0 ||
+	    (fd = open(w0->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < G.minsplit || pread(fd, magic, 4, 0) != 4 ||
+	    (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&
+	    magic[3] == 0xfd)) {
+		close(fd);
+		return 0;
+	}
+	size = (uint64_t)st.st_size;
+	ws = mb_xcalloc((size_t)nth, sizeof(worker));
+	for (i = 1; i < nth; i++) {
+		w = &ws[i];
+		w->path = w0->path;
+		w->start = line_start(fd, size / (uint64_t)nth * (uint64_t)i, size);
+		w->end = UINT64_MAX;
+		(i == 1 ? w0 : &ws[i - 1])->end = w->start;
+		w->a = engine((size_t)nth);
+		w->r = mb_rec_new();
+		w->latefd = -1;
+		if (G.late != NULL) {
+			FILE *t = tmpfile();
+			if (t == NULL || (w->latefd = dup(fileno(t))) < 0)
+				mb_die(MB_EXIT_FAIL, "a temporary file: %s",
+				    strerror(errno));
+			fclose(t);
+		}
+	}
+	close(fd);
+	for (i = 1; i < nth; i++)
+		if (pthread_create(&ws[i].th, NULL, run_thread, &ws[i]) != 0)
+			mb_die(MB_EXIT_FAIL, "a thread: %s", strerror(errno));
+	run(w0, 0);
+	lines = w0->lines;
+	for (i = 1; i < nth; i++) {
+		w = &ws[i];
+		pthread_join(w->th, NULL);
+		if (w->status != 0 || w->nraw > 0) {
+			/* again, knowing its line numbers, straight to --late */
+			start = w->start;
+			mb_agg_free(w->a);
+			close(w->latefd);
+			w->a = engine((size_t)nth);
+			w->main = 1;
+			w->start = start;
+			w->latefd = w0->latefd;
+			w->nlate = 0;
+			run(w, lines);
+			lines = w->lines;
+			if (mb_agg_absorb(w0->a, w->a, 0) < 0)
+				mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
+		} else {
+			if (w->latefd >= 0) {
+				char buf[65536];
+				ssize_t n;
+				off_t at = 0;
+				while ((n = pread(w->latefd, buf, sizeof(buf), at)) > 0) {
+					if (mb_write_all(w0->latefd, buf, (size_t)n) < 0)
+						mb_die(MB_EXIT_FAIL, "%s: %s", G.late,
+						    strerror(errno));
+					at += n;
+				}
+				close(w->latefd);
+			}
+			if (mb_agg_absorb(w0->a, w->a, lines) < 0)
+				mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
+			lines += w->lines;
+		}
+		w0->nlate += w->nlate;
+		mb_agg_free(w->a);
+		mb_rec_free(w->r);
+		mb_buf_free(&w->lbuf);
+	}
+	w0->pos0 = size;
+	free(ws);
+	return 1;
 }
 
 static void
@@ -306,7 +496,7 @@ main(int argc, char *argv[])
 		O_QUANTILE, O_RATE, O_SUMIF, O_SORT, O_TOP, O_PER, O_RANK, O_ROUND,
 		O_PCT, O_STRICT, O_WINDOW, O_WATERMARK, O_LATE, O_FUTURE, O_EMIT,
 		O_EVERY, O_PARTIAL, O_MERGE, O_MEMORY, O_NOW, O_QUIET, O_HELP,
-		O_VERSION };
+		O_VERSION, O_THREADS };
 	static const struct option lo[] = {
 		{ "approx-distinct", required_argument, NULL, O_APPROX },
 		{ "avg", required_argument, NULL, O_AVG },
@@ -338,6 +528,7 @@ main(int argc, char *argv[])
 		{ "sum", required_argument, NULL, 's' },
 		{ "sum-if", required_argument, NULL, O_SUMIF },
 		{ "time", required_argument, NULL, 't' },
+		{ "threads", required_argument, NULL, O_THREADS },
 		{ "top", required_argument, NULL, O_TOP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "watermark", required_argument, NULL, O_WATERMARK },
@@ -345,13 +536,13 @@ main(int argc, char *argv[])
 		{ "window", required_argument, NULL, O_WINDOW },
 		{ NULL, 0, NULL, 0 }
 	};
+	worker w = { 0 };
 	mb_agg *a;
-	int c, i;
+	int c, i, nth = 0;
 
 	mb_prog_init(argv[0]);
 	G.o.round = -1;
 	G.o.now = mb_time_now_ms();
-	G.latefd = -1;
 	G.by = mb_xcalloc((size_t)argc, sizeof(char *));
 	while ((c = getopt_long(argc, argv, "b:c::s:t:w:", lo, NULL)) != -1) {
 		switch (c) {
@@ -449,6 +640,9 @@ main(int argc, char *argv[])
 		case O_SUMIF:
 			add_agg(MB_AGG_SUMIF, optarg);
 			break;
+		case O_THREADS:
+			nth = (int)mb_opt_int("--threads", optarg, 1, 64);
+			break;
 		case O_TOP:
 			G.o.top = mb_opt_int("--top", optarg, 1, INT64_MAX);
 			break;
@@ -474,25 +668,38 @@ main(int argc, char *argv[])
 	if (G.o.watermark != NULL && G.late == NULL && !G.o.merge)
 		mb_die(MB_EXIT_USAGE, "--watermark %s: records behind the "
 		    "watermark need --late FILE", G.o.watermark);
-	if ((a = mb_agg_new(&G.o)) == NULL)
-		mb_die(MB_EXIT_USAGE, "%s", mb_errmsg());
-	if (G.late != NULL && (G.latefd = open(G.late, O_WRONLY | O_CREAT |
+	if (nth == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		nth = n < 1 ? 1 : n > 8 ? 8 : (int)n;
+		G.minsplit = (uint64_t)16 << 20;
+	}
+	w.main = 1;
+	w.latefd = -1;
+	w.end = UINT64_MAX;
+	w.r = mb_rec_new();
+	w.a = a = engine(1);
+	if (G.late != NULL && (w.latefd = open(G.late, O_WRONLY | O_CREAT |
 	    O_APPEND | O_CLOEXEC, 0644)) < 0)
 		mb_die(MB_EXIT_FAIL, "%s: %s", G.late, strerror(errno));
-	for (i = 0; i == 0 || i < argc; i++)
-		run(a, argc ? argv[i] : "-");
+	for (i = 0; i == 0 || i < argc; i++) {
+		w.path = argc ? argv[i] : "-";
+		w.start = 0;
+		if (argc > 1 || !threaded(&w, nth))
+			run(&w, 0);
+	}
 	if (mb_agg_finish(a) < 0)
 		mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
 	for (i = 0; mb_agg_warning(a, i) != NULL; i++)
 		mb_warn("%s", mb_agg_warning(a, i));
-	if (G.nlate > 0)
-		mb_warn("%llu %s set aside in %s", (unsigned long long)G.nlate,
-		    G.nlate == 1 ? "record" : "records", G.late);
-	if (G.latefd >= 0 && close(G.latefd) != 0)
+	if (w.nlate > 0)
+		mb_warn("%llu %s set aside in %s", (unsigned long long)w.nlate,
+		    w.nlate == 1 ? "record" : "records", G.late);
+	if (w.latefd >= 0 && close(w.latefd) != 0)
 		mb_die(MB_EXIT_FAIL, "%s: %s", G.late, strerror(errno));
+	mb_rec_free(w.r);
+	mb_buf_free(&w.lbuf);
 	mb_agg_free(a);
 	free(G.aggs);
 	free(G.by);
-	mb_buf_free(&G.lbuf);
 	return mb_finish(MB_EXIT_OK);
 }

@@ -329,7 +329,8 @@ over_budget(mb_agg *a)
 }
 
 int
-mb_agg_record(mb_agg *a, const mb_rec *r, const char *src, uint64_t line)
+mb_agg_record(mb_agg *a, const mb_rec *r, const char *src, uint64_t line,
+    uint64_t pos)
 {
 	int64_t t = 0, s, last;
 	const char *k;
@@ -340,6 +341,7 @@ mb_agg_record(mb_agg *a, const mb_rec *r, const char *src, uint64_t line)
 	a->nrec++;
 	a->csrc = src;
 	a->cline = line;
+	a->cpos = pos;
 	if (a->where != NULL) {
 		asrc *w = src_eval(a, a->where, r);
 		if (w->t != MB_T_BOOL || w->raw.p[0] != 't')
@@ -380,7 +382,7 @@ mb_agg_record(mb_agg *a, const mb_rec *r, const char *src, uint64_t line)
 keyed:
 	if (!a->haswin) {
 		wtab *w = agg_wtab(a, 0);
-		char *slot = group(a, w, k, kn, a->nrec - 1);
+		char *slot = group(a, w, k, kn, pos);
 		if (st_update(a, slot, r, t) < 0)
 			return -1;
 		mark(a, w, slot);
@@ -388,7 +390,7 @@ keyed:
 		last = floordiv(t, a->hop) * a->hop;
 		for (s = last - a->win + a->hop; s <= last; s += a->hop) {
 			wtab *w = agg_wtab(a, s);
-			char *slot = group(a, w, k, kn, a->nrec - 1);
+			char *slot = group(a, w, k, kn, pos);
 			if (st_update(a, slot, r, t) < 0)
 				return -1;
 			mark(a, w, slot);
@@ -513,7 +515,7 @@ agg_parse_state(mb_agg *a, const mb_rec *r, int64_t *wstart, mb_buf *key,
 }
 
 int
-mb_agg_state(mb_agg *a, const char *p, size_t n)
+mb_agg_state(mb_agg *a, const char *p, size_t n, uint64_t pos)
 {
 	mb_rec *r;
 	int64_t ws;
@@ -531,7 +533,7 @@ mb_agg_state(mb_agg *a, const char *p, size_t n)
 	if (agg_parse_state(a, r, &ws, &a->key, &ord) < 0)
 		return -1;
 	w = agg_wtab(a, ws);
-	slot = group(a, w, a->key.p ? a->key.p : "", a->key.len, a->nrec - 1);
+	slot = group(a, w, a->key.p ? a->key.p : "", a->key.len, pos);
 	rc = st_merge(a, slot, a->tslot);
 	st_free(a, a->tslot);
 	if (rc < 0)
@@ -558,11 +560,26 @@ mb_agg_finish(mb_agg *a)
 }
 
 int
-mb_agg_absorb(mb_agg *a, mb_agg *b)
+mb_agg_absorb(mb_agg *a, mb_agg *b, uint64_t lines)
 {
 	int i, k, rc = 0;
 	size_t e, n;
 
+	if (b->nruns > 0) {
+		/* a's runs, a's tables, b's runs, b's tables: in input order */
+		if (spill_now(a) < 0)
+			return -1;
+		a->runs = mb_xrealloc(a->runs, (size_t)(a->nruns + b->nruns) *
+		    sizeof(FILE *));
+		a->runlevel = mb_xrealloc(a->runlevel, (size_t)(a->nruns +
+		    b->nruns) * sizeof(int));
+		memcpy(a->runs + a->nruns, b->runs, (size_t)b->nruns * sizeof(FILE *));
+		memcpy(a->runlevel + a->nruns, b->runlevel, (size_t)b->nruns *
+		    sizeof(int));
+		a->nruns += b->nruns;
+		a->nspills += b->nspills;
+		b->nruns = 0;
+	}
 	for (i = 0; i < b->nw && rc == 0; i++) {
 		wtab *bw = &b->w[i];
 		n = mb_htab_count(bw->h);
@@ -570,19 +587,21 @@ mb_agg_absorb(mb_agg *a, mb_agg *b)
 			const char *key;
 			size_t kn;
 			char *src = mb_htab_entry(bw->h, e, &key, &kn), *dst;
-			wtab *aw = agg_wtab(a, bw->start);
-			dst = group(a, aw, key, kn, a->nrec + ((ghead *)src)->ord);
+			dst = group(a, agg_wtab(a, bw->start), key, kn,
+			    ((ghead *)src)->ord);
 			rc = st_merge(a, dst, src);
 			if (rc == 0 && over_budget(a) < 0)
 				rc = -1;
-			aw = NULL;
 		}
 	}
 	for (k = 0; k < a->naggs; k++) {
-		a->aggs[k].nbad += b->aggs[k].nbad;
-		if (a->aggs[k].badat == NULL) {
-			a->aggs[k].badat = b->aggs[k].badat;
-			b->aggs[k].badat = NULL;
+		aspec *x = &a->aggs[k], *y = &b->aggs[k];
+		x->nbad += y->nbad;
+		if (x->badtxt == NULL && y->badtxt != NULL) {
+			x->badtxt = y->badtxt;
+			x->badsrc = y->badsrc;
+			x->badline = y->badline + lines;
+			y->badtxt = NULL;
 		}
 	}
 	for (k = 0; k < a->nsrcs; k++)
@@ -593,6 +612,8 @@ mb_agg_absorb(mb_agg *a, mb_agg *b)
 		b->exprerr = NULL;
 	}
 	a->nrec += b->nrec;
+	if (b->peak > a->peak)
+		a->peak = b->peak;
 	while (b->nw > 0)
 		agg_wfree(b, b->nw - 1);
 	return rc;
@@ -623,10 +644,11 @@ mb_agg_warning(mb_agg *a, int i)
 					break;
 			if (sp->nbad == 0 || j < k)
 				continue;
-			mb_buf_printf(&b, "%llu %s of %s %s (the first: %s)",
+			mb_buf_printf(&b, "%llu %s of %s %s (the first: %s:%llu: %s)",
 			    (unsigned long long)sp->nbad, sp->nbad == 1 ? "value" :
 			    "values", sp->v->text, sp->nbad == 1 ? "was not a number" :
-			    "were not numbers", sp->badat);
+			    "were not numbers", sp->badsrc,
+			    (unsigned long long)sp->badline, sp->badtxt);
 			warn(a, &b);
 		}
 		if (a->nexprerr > 0) {

@@ -96,19 +96,23 @@ enum {
 };
 
 /*
- * Adds one record.  src and line say where it came from, for messages.
- * -1 on an error that ends the run (with strict, a value that is not a
- * number; a sum past 38 digits; state that no longer fits the budget in
- * a streaming mode), with a message.
+ * Adds one record.  src and line say where it came from, for messages;
+ * pos is its place in the whole input (such as the byte offset of its
+ * line, counted on across files), which must grow with input order: it
+ * is what "first appearance" compares.  -1 on an error that ends the run
+ * (with strict, a value that is not a number; a sum past 38 digits;
+ * state that no longer fits the budget in a streaming mode), with a
+ * message.
  */
-int mb_agg_record(mb_agg *a, const mb_rec *r, const char *src, uint64_t line);
+int mb_agg_record(mb_agg *a, const mb_rec *r, const char *src, uint64_t line,
+    uint64_t pos);
 /* Why the last record was set aside: a rule ("late", "time", "future"),
  * the field, and a sentence. */
 void mb_agg_late(const mb_agg *a, const char **rule, const char **field,
     const char **msg);
 /* With merge set: adds one partial-state line.  -1 and a message when it
  * is not one, or was made with other flags. */
-int mb_agg_state(mb_agg *a, const char *p, size_t n);
+int mb_agg_state(mb_agg *a, const char *p, size_t n, uint64_t pos);
 /* --emit update: prints the groups that changed since the last update.
  * 1 when something was printed, 0 when nothing changed, -1 on error. */
 int mb_agg_tick(mb_agg *a);
@@ -116,8 +120,10 @@ int mb_agg_pending(const mb_agg *a);	/* groups changed since the last tick */
 /* End of input: prints what is left; 0 or -1. */
 int mb_agg_finish(mb_agg *a);
 /* Adds everything in b, as if b's input had come after a's (b is left
- * empty).  Both must have been made from the same options. */
-int mb_agg_absorb(mb_agg *a, mb_agg *b);
+ * empty), spilled runs included.  Both must have been made from the same
+ * options.  b counted its lines from its own start; `lines` is how many
+ * came before it, for the places its warnings name. */
+int mb_agg_absorb(mb_agg *a, mb_agg *b, uint64_t lines);
 
 /* Warnings for the end of the run, one at a time (NULL after the last):
  * values that were not numbers, expressions that failed, fields that no

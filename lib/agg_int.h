@@ -61,7 +61,9 @@ typedef struct aspec {
 	char **qname;
 	size_t off;		/* state offset in a slot */
 	uint64_t nbad;		/* values that were not numbers */
-	char *badat;		/* where the first was: "file:line: text" */
+	const char *badsrc;	/* where the first was */
+	uint64_t badline;
+	char *badtxt;		/* and its text */
 } aspec;
 
 /* Every slot starts with this. */
@@ -146,7 +148,7 @@ struct mb_agg {
 	mb_rec *srec;		/* for state lines */
 	/* where the current record came from */
 	const char *csrc;
-	uint64_t cline;
+	uint64_t cline, cpos;
 	/* the last record set aside */
 	const char *lrule;
 	mb_buf lmsg;

@@ -654,7 +654,7 @@ agg_spec_free(mb_agg *a)
 		free(a->aggs[i].qm);
 		free(a->aggs[i].qs);
 		free(a->aggs[i].qname);
-		free(a->aggs[i].badat);
+		free(a->aggs[i].badtxt);
 	}
 	free(a->aggs);
 	free(a->keys);

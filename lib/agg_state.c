@@ -141,10 +141,11 @@ notnum(mb_agg *a, aspec *sp, asrc *s)
 		    n < s->raw.len ? "..." : "");
 	if (sp->nbad++ == 0) {
 		mb_buf b = { 0 };
-		mb_buf_printf(&b, "%s:%llu: %.*s%s", a->csrc,
-		    (unsigned long long)a->cline, (int)n, s->raw.p,
+		mb_buf_printf(&b, "%.*s%s", (int)n, s->raw.p,
 		    n < s->raw.len ? "..." : "");
-		sp->badat = mb_buf_cstr(&b);
+		sp->badtxt = mb_buf_cstr(&b);
+		sp->badsrc = a->csrc;
+		sp->badline = a->cline;
 	}
 	return 0;
 }

@@ -480,6 +480,38 @@ ALL=(--by region --count --sum amount --avg amount --min amount --max order_ts -
 	assert_output "$(mb-agg $G "$T/all")"
 }
 
+@test "--threads N: a file cut in pieces gives what one pass gives, warnings and late records included" {
+	mb-gen -n 20000 --dirty 0.05 > "$T/all"
+	args=(--by region --count --sum amount --avg quantity --time order_ts --first order_id
+	    --last order_id --distinct customer_id --quantile amount:0.5 --sort 'amount_sum desc')
+	mb-agg --threads 1 "${args[@]}" --late "$T/late1" "$T/all" > "$T/one" 2> "$T/err1"
+	assert [ "$(wc -l < "$T/late1")" -gt 100 ]
+	for t in 2 3 5; do
+		run mbrun mb-agg --threads $t "${args[@]}" --late "$T/late$t" "$T/all"
+		assert_success
+		assert_output "$(cat "$T/one")"
+		assert_equal "$(stderr_of_mbrun | sed "s/late$t/late1/")" "$(cat "$T/err1")"
+		cmp "$T/late1" "$T/late$t"
+	done
+	run mbrun mb-agg --threads 4 --memory 64k --by customer_id --sum amount --late "$T/l" "$T/all"
+	assert_output "$(mb-agg --threads 1 --by customer_id --sum amount --late "$T/l" "$T/all")"
+}
+
+@test "--threads N: the first bad value, bad line or error in a later piece names its own line" {
+	{ mb-gen -n 2000; echo '{"amount":"x"}'; mb-gen -n 10; } > "$T/in"
+	run mbrun mb-agg --threads 2 --sum amount "$T/in"
+	assert_success
+	assert_equal "$(stderr_of_mbrun)" "mb-agg: 1 value of amount was not a number (the first: $T/in:2001: \"x\")"
+	{ mb-gen -n 2000; echo '{"amount":"x"}'; echo 'not json'; mb-gen -n 10; } > "$T/in"
+	run mbrun mb-agg --threads 2 --sum amount "$T/in"
+	assert_failure 1
+	assert_output ""
+	assert_equal "$(stderr_of_mbrun)" "mb-agg: $T/in:2002: not a JSON object: column 1: expected a JSON object ('{') (records set aside need --late FILE)"
+	run mbrun mb-agg --threads 2 --sum amount --late "$T/late" "$T/in"
+	assert_success
+	assert_equal "$(jq -c '[._raw, ._offset]' "$T/late")" '["not json",2002]'
+}
+
 @test "a million distinct groups" {
 	awk 'BEGIN { for (i = 0; i < 1000000; i++) printf "{\"k\":\"%07d\",\"v\":1}\n", (i * 7919) % 1000000 }' > "$T/in"
 	mb-agg --by k --count --sum v "$T/in" > "$T/out"
