@@ -369,6 +369,22 @@ EOF
 	assert_equal "$l3" ""
 }
 
+@test "streaming: --every 1s prints what changed each second, the input still open" {
+	mkfifo "$T/in" "$T/out"
+	mb-agg --by region --count --emit update --every 1s < "$T/in" > "$T/out" &
+	exec 5> "$T/in" 6< "$T/out"
+	printf '%s\n' '{"region":"North"}' '{"region":"South"}' '{"region":"North"}' >&5
+	read -r -t 10 l1 <&6
+	read -r -t 10 l2 <&6
+	echo '{"region":"South"}' >&5
+	read -r -t 10 l3 <&6
+	exec 5>&- 6<&-
+	wait
+	assert_equal "$l1" '{"region":"North","count":2}'
+	assert_equal "$l2" '{"region":"South","count":1}'
+	assert_equal "$l3" '{"region":"South","count":2}'
+}
+
 @test "streaming: a window comes out when the watermark passes it, the input still open" {
 	mkfifo "$T/in" "$T/out"
 	mb-agg --time t --window 1h --watermark 1m --late "$T/late" --now 2025-07-02 --count \
