@@ -597,6 +597,8 @@ mb_agg_absorb(mb_agg *a, mb_agg *b, uint64_t lines)
 	for (k = 0; k < a->naggs; k++) {
 		aspec *x = &a->aggs[k], *y = &b->aggs[k];
 		x->nbad += y->nbad;
+		if (y->colscale > x->colscale)
+			x->colscale = y->colscale;
 		if (x->badtxt == NULL && y->badtxt != NULL) {
 			x->badtxt = y->badtxt;
 			x->badsrc = y->badsrc;

@@ -60,6 +60,7 @@ typedef struct aspec {
 	int *qs;
 	char **qname;
 	size_t off;		/* state offset in a slot */
+	int colscale;		/* sums: the most decimals of any value */
 	uint64_t nbad;		/* values that were not numbers */
 	const char *badsrc;	/* where the first was */
 	uint64_t badline;

@@ -376,6 +376,8 @@ st_update(mb_agg *a, char *slot, const mb_rec *r, int64_t t)
 					return mb_seterr("%s:%llu: %s: the sum passes 38 "
 					    "digits", a->csrc, (unsigned long long)a->cline,
 					    sp->name);
+				if (s->d.scale > sp->colscale)
+					sp->colscale = s->d.scale;
 			} else if (k < 0 && notnum(a, sp, s) < 0)
 				return -1;
 			break;
@@ -460,6 +462,8 @@ st_merge(mb_agg *a, char *dst, char *src)
 			sumst *x = (sumst *)s;
 			if (x->any && sum_add((sumst *)d, x->v, x->scale, x->n) < 0)
 				return mb_seterr("%s: the sum passes 38 digits", sp->name);
+			if (x->any && x->scale > sp->colscale)
+				sp->colscale = x->scale;
 			break;
 		}
 		case MB_AGG_MIN:
@@ -767,20 +771,28 @@ st_final(mb_agg *a, char *slot, mb_buf *b)
 			break;
 		}
 		case MB_AGG_SUM: case MB_AGG_SUMIF: {
+			/* as many decimals as the column's values have: 0.00 */
 			const sumst *s = (const sumst *)st;
-			put_dec(a, b, (mb_dec){ s->v, s->scale });
+			d = (mb_dec){ s->v, s->scale };
+			while (d.scale < sp->colscale && d.v < SUMMAX / 10 &&
+			    d.v > -SUMMAX / 10) {
+				d.v *= 10;
+				d.scale++;
+			}
+			put_dec(a, b, d);
 			break;
 		}
 		case MB_AGG_AVG: {
 			const sumst *s = (const sumst *)st;
+			int sc = s->scale > sp->colscale ? s->scale : sp->colscale;
 			if (s->n == 0) {
 				mb_buf_adds(b, "null");
 				break;
 			}
 			if (mb_dec_div((mb_dec){ s->v, s->scale }, (mb_dec){ s->n, 0 },
-			    s->scale > 6 ? s->scale : 6, &d) < 0)
+			    sc > 6 ? sc : 6, &d) < 0)
 				return -1;
-			put_dec(a, b, trimz(d, s->scale));
+			put_dec(a, b, trimz(d, sc));
 			break;
 		}
 		case MB_AGG_MIN: case MB_AGG_MAX: case MB_AGG_FIRST: case MB_AGG_LAST: {

@@ -17,7 +17,7 @@ setup() {
 {"region":"North","count":3,"amount_sum":1020.40}
 {"region":"South","count":2,"amount_sum":50.35}
 {"region":"East","count":2,"amount_sum":10.25}
-{"region":null,"count":1,"amount_sum":10.0}
+{"region":null,"count":1,"amount_sum":10.00}
 EOF
 	assert_equal "$(stderr_of_mbrun)" ""
 }
@@ -30,7 +30,7 @@ EOF
 {"region":"North","orders":3,"revenue":1020.40,"amount_avg":340.133333,"return_rate_pct":33.33}
 {"region":"South","orders":2,"revenue":50.35,"amount_avg":25.175,"return_rate_pct":50.00}
 {"region":"East","orders":2,"revenue":10.25,"amount_avg":5.125,"return_rate_pct":0.00}
-{"region":null,"orders":1,"revenue":10.0,"amount_avg":10.0,"return_rate_pct":0.00}
+{"region":null,"orders":1,"revenue":10.00,"amount_avg":10.00,"return_rate_pct":0.00}
 EOF
 }
 
@@ -43,8 +43,8 @@ EOF
 {"day":"2025-07-01","region":"North","orders":2,"revenue":20.40,"avg_order_value":10.20}
 {"day":"2025-07-01","region":"South","orders":2,"revenue":50.35,"avg_order_value":25.18}
 {"day":"2025-07-02","region":"East","orders":1,"revenue":10.05,"avg_order_value":10.05}
-{"day":"2025-07-02","region":"North","orders":1,"revenue":1000,"avg_order_value":1000}
-{"day":"2025-07-02","region":null,"orders":1,"revenue":10.0,"avg_order_value":10.0}
+{"day":"2025-07-02","region":"North","orders":1,"revenue":1000.00,"avg_order_value":1000.00}
+{"day":"2025-07-02","region":null,"orders":1,"revenue":10.00,"avg_order_value":10.00}
 EOF
 }
 
@@ -180,7 +180,7 @@ print("ok")' "$output"
 	assert_output - <<'EOF'
 {"rank":1,"rank_by":"revenue","product_id":"P3","units":2,"revenue":1000.20}
 {"rank":2,"rank_by":"revenue","product_id":"P1","units":8,"revenue":80.40}
-{"rank":3,"rank_by":"revenue","product_id":"P4","units":4,"revenue":10.0}
+{"rank":3,"rank_by":"revenue","product_id":"P4","units":4,"revenue":10.00}
 EOF
 }
 
@@ -190,7 +190,7 @@ EOF
 	assert_success
 	assert_output - <<'EOF'
 {"r":1,"category":"Books","region":"North","amount_sum":0.30}
-{"r":1,"category":"Home","region":"North","amount_sum":1000}
+{"r":1,"category":"Home","region":"North","amount_sum":1000.00}
 {"r":1,"category":"Toys","region":"South","amount_sum":50.25}
 EOF
 	run mbrun mb-agg --by region --count --sort 'region desc' orders.ndjson
@@ -227,6 +227,24 @@ EOF
 EOF
 }
 
+@test "Online Retail gold tables, from the real data, as an independent Python reckoning has them" {
+	# tests/data/dash/*.ndjson were made by tests/data/dash/make-retail-fixtures.py
+	mb-ingest "$RETAIL"/*.csv.zst > "$T/retail"
+	run mbrun mb-agg --by 'year = year(InvoiceDate)','month = month(InvoiceDate)' --by country=Country \
+	    --sum-if 'sales = not starts_with(string(InvoiceNo), "C") and not starts_with(string(InvoiceNo), "A") : Quantity * UnitPrice' \
+	    --sum-if 'cancellations = starts_with(string(InvoiceNo), "C") : -(Quantity * UnitPrice)' \
+	    --sum-if 'net_revenue = not starts_with(string(InvoiceNo), "A") : Quantity * UnitPrice' \
+	    --round 2 --sort 'year, month, country' "$T/retail"
+	assert_success
+	assert_output "$(cat "$DATA/dash/monthly_net_revenue_by_country.ndjson")"
+	assert_equal "$(stderr_of_mbrun)" ""
+	mb-agg --by 'year = year(InvoiceDate)','month = month(InvoiceDate)','invoice = string(InvoiceNo)' \
+	    --by 'cancelled = starts_with(string(InvoiceNo), "C")' --count lines "$T/retail" > "$T/invoices"
+	run mbrun mb-agg --by year,month --count invoices --sum-if 'cancelled_invoices = cancelled : 1' \
+	    --rate 'cancellation_rate_pct = cancelled' --pct --sort 'year, month' "$T/invoices"
+	assert_output "$(cat "$DATA/dash/cancellation_rate.ndjson")"
+}
+
 # ---- windows ------------------------------------------------------------------------
 
 @test "--time --window 1h: tumbling windows, out-of-order records counted" {
@@ -236,9 +254,9 @@ EOF
 {"window_start":"2025-07-01T10:00:00.000Z","window_end":"2025-07-01T11:00:00.000Z","region":"North","count":2,"amount_sum":20.40}
 {"window_start":"2025-07-01T10:00:00.000Z","window_end":"2025-07-01T11:00:00.000Z","region":"South","count":2,"amount_sum":50.35}
 {"window_start":"2025-07-01T11:00:00.000Z","window_end":"2025-07-01T12:00:00.000Z","region":"East","count":1,"amount_sum":0.20}
-{"window_start":"2025-07-02T09:00:00.000Z","window_end":"2025-07-02T10:00:00.000Z","region":"North","count":1,"amount_sum":1000}
+{"window_start":"2025-07-02T09:00:00.000Z","window_end":"2025-07-02T10:00:00.000Z","region":"North","count":1,"amount_sum":1000.00}
 {"window_start":"2025-07-02T11:00:00.000Z","window_end":"2025-07-02T12:00:00.000Z","region":"East","count":1,"amount_sum":10.05}
-{"window_start":"2025-07-02T12:00:00.000Z","window_end":"2025-07-02T13:00:00.000Z","region":null,"count":1,"amount_sum":10.0}
+{"window_start":"2025-07-02T12:00:00.000Z","window_end":"2025-07-02T13:00:00.000Z","region":null,"count":1,"amount_sum":10.00}
 EOF
 }
 
@@ -262,9 +280,9 @@ EOF
 {"window_start":"2025-07-01T10:00:00.000Z","window_end":"2025-07-01T11:00:00.000Z","region":"North","count":2,"amount_sum":20.40}
 {"window_start":"2025-07-01T10:00:00.000Z","window_end":"2025-07-01T11:00:00.000Z","region":"South","count":1,"amount_sum":0.10}
 {"window_start":"2025-07-01T11:00:00.000Z","window_end":"2025-07-01T12:00:00.000Z","region":"East","count":1,"amount_sum":0.20}
-{"window_start":"2025-07-02T09:00:00.000Z","window_end":"2025-07-02T10:00:00.000Z","region":"North","count":1,"amount_sum":1000}
+{"window_start":"2025-07-02T09:00:00.000Z","window_end":"2025-07-02T10:00:00.000Z","region":"North","count":1,"amount_sum":1000.00}
 {"window_start":"2025-07-02T11:00:00.000Z","window_end":"2025-07-02T12:00:00.000Z","region":"East","count":1,"amount_sum":10.05}
-{"window_start":"2025-07-02T12:00:00.000Z","window_end":"2025-07-02T13:00:00.000Z","region":null,"count":1,"amount_sum":10.0}
+{"window_start":"2025-07-02T12:00:00.000Z","window_end":"2025-07-02T13:00:00.000Z","region":null,"count":1,"amount_sum":10.00}
 EOF
 	assert_equal "$(cat "$T/late")" '{"order_id":"O5","customer_id":"C2","order_ts":"2025-07-01T10:50:00Z","region":"South","status":"completed","product_id":"P1","category":"Toys","store_id":"S2","quantity":5,"unit_price":10.05,"amount":50.25,"_errors":[{"rule":"late","field":"order_ts","message":"event time is before the watermark 2025-07-01T10:55:00.000Z"}]}'
 	assert_equal "$(stderr_of_mbrun)" "mb-agg: 1 record set aside in $T/late"
@@ -348,7 +366,7 @@ EOF
 {"region":"South","count":2,"amount_sum":50.35}
 {"region":"East","count":1,"amount_sum":0.20}
 {"region":"East","count":2,"amount_sum":10.25}
-{"region":null,"count":1,"amount_sum":10.0}
+{"region":null,"count":1,"amount_sum":10.00}
 EOF
 }
 
