@@ -3,12 +3,13 @@
  * added, replaced or removed: columns joined from dimension tables (CSV
  * or NDJSON, held in a hash table), date parts of a timestamp, values
  * computed by expressions (mb-expr(7)), masked or redacted personal data,
- * and a projection (keep, drop, rename, flatten).  Fields it does not
- * touch go out byte for byte.
+ * and a projection (keep, drop, rename, flatten); --where keeps only the
+ * records an expression holds for.  Fields it does not touch go out byte
+ * for byte.
  *
  * Each record goes through the steps in one fixed order, whatever the
  * order of the options: joins, date parts, --set (in the order given),
- * --mask and --redact, --flatten, --rename, --drop, --keep.
+ * --where, --mask and --redact, --flatten, --rename, --drop, --keep.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -61,6 +62,8 @@ static struct {
 	int njoins;
 	setx *sets;
 	int nsets;
+	setx *wheres;		/* --where, all must hold (name unused) */
+	int nwheres;
 	dpart *dps;
 	int ndps;
 	char **mask, **redact, **keep, **drop, **ren_from, **ren_to;
@@ -76,7 +79,7 @@ static struct {
 	const char *curname;
 	uint64_t curline;
 	/* counts */
-	uint64_t nin, nout, nunmatched, nerrors, nbad;
+	uint64_t nin, nout, nunmatched, nfiltered, nerrors, nbad;
 } D;
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -85,6 +88,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: mb-enrich [--set 'NAME = EXPR'] [--date-parts FIELD[:PREFIX]]\n"
+	    "                 [--where EXPR]\n"
 	    "                 [--join FILE --on KEY[=DIMKEY] [--fields F,...] "
 	    "[--prefix P]\n"
 	    "                  [--inner] [--join-first]] [--unmatched FILE]\n"
@@ -109,7 +113,9 @@ help(void)
 	    "      --prefix P            prefix for the added fields\n"
 	    "      --inner               unmatched records go to --unmatched, not on\n"
 	    "      --join-first          on a repeated key keep the first row\n"
-	    "      --unmatched FILE      append records --inner turned away to FILE\n"
+	    "  -w, --where EXPR          pass on only records where EXPR is true\n"
+	    "      --unmatched FILE      append records --inner or --where turned away\n"
+	    "                            to FILE\n"
 	    "      --mask F,...          replace values with a keyed hash (MB_MASK_KEY)\n"
 	    "      --mask-key-file FILE  read the masking key from FILE (mode 600)\n"
 	    "      --redact F,...        replace values with \"[REDACTED]\"\n"
@@ -312,6 +318,22 @@ do_sets(const mb_rec *r)
 	}
 }
 
+/* 1 when every --where holds for the record as the steps left it. */
+static int
+do_where(const mb_rec *r)
+{
+	int i;
+	mb_val v;
+
+	for (i = 0; i < D.nwheres; i++) {
+		if (mb_expr_eval(D.wheres[i].e, r, &v) < 0)
+			rt_error("--where", mb_errmsg());
+		if (!mb_val_true(&v))
+			return 0;
+	}
+	return 1;
+}
+
 static void
 do_mask(const mb_rec *r)
 {
@@ -480,6 +502,14 @@ check_fields(const mb_rec *r)
 				    D.sets[i].name.s, D.sets[i].src, f + at);
 		MADE(D.sets[i].name.s);
 	}
+	for (i = 0; i < D.nwheres; i++) {
+		f = mb_expr_fields(D.wheres[i].e, &n);
+		for (at = 0; at < n; at += strlen(f + at) + 1)
+			if (!KNOWN(f + at, strlen(f + at)))
+				mb_die(MB_EXIT_USAGE, "--where \"%s\": unknown "
+				    "field \"%s\" (not in the first record)",
+				    D.wheres[i].src, f + at);
+	}
 #undef MADE
 #undef KNOWN
 	mb_buf_free(&made);
@@ -569,6 +599,12 @@ process(mb_rec *r, const mb_line *ln)
 	}
 	do_dateparts(r);
 	do_sets(r);
+	if (D.nwheres > 0 && !do_where(r)) {
+		D.nfiltered++;
+		uwrite(ln->p, ln->len);
+		uwrite("\n", 1);
+		return;
+	}
 	do_mask(r);
 	if (D.flatten)
 		do_flatten(r);
@@ -618,6 +654,22 @@ add_set(const char *arg)
 }
 
 static void
+add_where(const char *arg, int64_t now)
+{
+	setx *w;
+
+	D.wheres = mb_xrealloc(D.wheres, ((size_t)D.nwheres + 1) *
+	    sizeof(setx));
+	w = &D.wheres[D.nwheres++];
+	memset(w, 0, sizeof(*w));
+	w->src = mb_xstrdup(arg);
+	if ((w->e = mb_expr_parse(w->src)) == NULL)
+		mb_die(MB_EXIT_USAGE, "--where \"%s\": %s", arg, mb_errmsg());
+	mb_expr_set_lookup(w->e, mb_patch_lookup, D.patch);
+	mb_expr_set_now(w->e, now);
+}
+
+static void
 add_dateparts(const char *arg)
 {
 	const char *colon = strchr(arg, ':');
@@ -644,34 +696,45 @@ add_dateparts(const char *arg)
 	}
 }
 
-/* A --set sees the values earlier steps made through the patch; one that
- * names none of them reads the record directly. */
-static void
-lookups(void)
+/* Does expression e name a field that a join, the date parts or one of
+ * the first nsets --set make? */
+static int
+sees_derived(const mb_expr *e, int nsets)
 {
-	int i, k, m, seen;
+	int k, m, seen = 0;
 	const char *f;
 	size_t n, at;
 
-	for (i = 0; i < D.nsets; i++) {
-		f = mb_expr_fields(D.sets[i].e, &n);
-		seen = 0;
-		for (at = 0; at < n && !seen; at += strlen(f + at) + 1) {
-			size_t fl = strlen(f + at);
+	f = mb_expr_fields(e, &n);
+	for (at = 0; at < n && !seen; at += strlen(f + at) + 1) {
+		size_t fl = strlen(f + at);
 #define IS(m) ((m).n == fl && memcmp((m).s, f + at, fl) == 0)
-			for (k = 0; k < D.njoins; k++)
-				for (m = 0; m < D.joins[k].nfields; m++)
-					seen |= IS(D.joins[k].outnames[m]);
-			for (k = 0; k < D.ndps; k++)
-				for (m = 0; m < MB_DP_N; m++)
-					seen |= IS(D.dps[k].names[m]);
-			for (k = 0; k < i; k++)
-				seen |= IS(D.sets[k].name);
+		for (k = 0; k < D.njoins; k++)
+			for (m = 0; m < D.joins[k].nfields; m++)
+				seen |= IS(D.joins[k].outnames[m]);
+		for (k = 0; k < D.ndps; k++)
+			for (m = 0; m < MB_DP_N; m++)
+				seen |= IS(D.dps[k].names[m]);
+		for (k = 0; k < nsets; k++)
+			seen |= IS(D.sets[k].name);
 #undef IS
-		}
-		if (!seen)
-			mb_expr_set_lookup(D.sets[i].e, NULL, NULL);
 	}
+	return seen;
+}
+
+/* A --set or --where sees the values earlier steps made through the
+ * patch; one that names none of them reads the record directly. */
+static void
+lookups(void)
+{
+	int i;
+
+	for (i = 0; i < D.nsets; i++)
+		if (!sees_derived(D.sets[i].e, i))
+			mb_expr_set_lookup(D.sets[i].e, NULL, NULL);
+	for (i = 0; i < D.nwheres; i++)
+		if (!sees_derived(D.wheres[i].e, D.nsets))
+			mb_expr_set_lookup(D.wheres[i].e, NULL, NULL);
 }
 
 static void
@@ -710,6 +773,11 @@ cleanup(void)
 		mb_expr_free(D.sets[i].e);
 	}
 	free(D.sets);
+	for (i = 0; i < D.nwheres; i++) {
+		free(D.wheres[i].src);
+		mb_expr_free(D.wheres[i].e);
+	}
+	free(D.wheres);
 	for (i = 0; i < D.ndps; i++) {
 		free(D.dps[i].field);
 		for (k = 0; k < MB_DP_N; k++)
@@ -758,10 +826,12 @@ main(int argc, char *argv[])
 		{ "strict", no_argument, NULL, 'S' },
 		{ "unmatched", required_argument, NULL, 'u' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "where", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char **sets = mb_xcalloc((size_t)argc, sizeof(char *));
-	int nsets = 0, c, i, status = MB_EXIT_OK;
+	const char **wheres = mb_xcalloc((size_t)argc, sizeof(char *));
+	int nsets = 0, nwheres = 0, c, i, status = MB_EXIT_OK;
 	int64_t now = mb_time_now_ms();
 	join *j = NULL;
 	mb_rec *r;
@@ -770,7 +840,7 @@ main(int argc, char *argv[])
 	mb_prog_init(argv[0]);
 	D.ufd = -1;
 	D.patch = mb_patch_new();
-	while ((c = getopt_long(argc, argv, "d:j:s:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:j:s:w:", lo, NULL)) != -1) {
 		if ((c == 'f' || c == 'i' || c == '1' || c == 'o' || c == 'p') &&
 		    j == NULL)
 			bad_usage("%s", "--on, --fields, --prefix, --inner and "
@@ -804,6 +874,7 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("mb-enrich %s\n", MB_VERSION);
 			free(sets);
+			free(wheres);
 			return mb_finish(MB_EXIT_OK);
 		case 'd':
 			add_dateparts(optarg);
@@ -874,9 +945,13 @@ main(int argc, char *argv[])
 		case 'u':
 			D.unmatched = optarg;
 			break;
+		case 'w':
+			wheres[nwheres++] = optarg;
+			break;
 		default:
 			usage(stderr);
 			free(sets);
+			free(wheres);
 			return MB_EXIT_USAGE;
 		}
 	}
@@ -895,6 +970,13 @@ main(int argc, char *argv[])
 		mb_expr_set_now(D.sets[i].e, now);
 	}
 	free(sets);
+	/* what --where turns away goes somewhere too, if only /dev/null */
+	if (nwheres > 0 && D.unmatched == NULL)
+		bad_usage("--where \"%s\": the records it turns away need "
+		    "--unmatched FILE (/dev/null drops them)", wheres[0]);
+	for (i = 0; i < nwheres; i++)
+		add_where(wheres[i], now);
+	free(wheres);
 	D.maskn = name_list(D.mask, D.nmask);
 	D.redactn = name_list(D.redact, D.nredact);
 	D.dropn = name_list(D.drop, D.ndrop);

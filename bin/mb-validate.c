@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "mb.h"
 #include "expr.h"
 #include "htab.h"
+#include "lake.h"
 #include "schema.h"
 
 #define NPARTIAL 20		/* partial_unexpected_list length */
@@ -92,9 +94,13 @@ static struct {
 	int nnfs;
 	int64_t now;
 	const char *qpath, *rpath;
-	int qfd;
+	int qfd;		/* --quarantine FILE */
+	mb_lake *qlake;		/* --quarantine DIR: a dataset */
+	mb_lake_writer *qw;
 	double maxinvalid;
 	int hasmaxinvalid, sflags;	/* MB_SCHEMA_COERCE, _RESCUE */
+	int allowmissing;
+	mb_buf pending;		/* rule fields for the first record to show */
 	/* counts */
 	uint64_t nin, passed, quarantined, dropped, warned, coerced, rescued;
 	uint64_t nrules;	/* records that reached the rules */
@@ -121,9 +127,11 @@ usage(FILE *f)
 	    "[--unique F[,F...]]\n"
 	    "                   [--not-future F] [--now TIME] [--warn RULE] "
 	    "[--drop RULE]\n"
-	    "                   [--fail RULE] [--quarantine FILE] [--report FILE]\n"
+	    "                   [--fail RULE] [--quarantine FILE|DIR] "
+	    "[--report FILE]\n"
 	    "                   [--max-invalid FRACTION] [--coerce] [--rescue] "
-	    "[--quiet] [file ...]\n");
+	    "[--allow-missing]\n"
+	    "                   [--quiet] [file ...]\n");
 }
 
 static void
@@ -139,12 +147,15 @@ help(void)
 	    "      --warn RULE         records failing RULE pass on, counted as warned\n"
 	    "      --drop RULE         records failing RULE are dropped, counted\n"
 	    "      --fail RULE         a record failing RULE stops the run, status 3\n"
-	    "  -q, --quarantine FILE   append failing records with _errors to FILE\n"
+	    "  -q, --quarantine FILE   append failing records with _errors to FILE;\n"
+	    "                          a folder is a dataset, committed at the end\n"
 	    "  -r, --report FILE       write a quality report (JSON) at the end\n"
 	    "      --max-invalid FRACTION  status 3 when more than this share is quarantined\n"
 	    "      --coerce            strings holding the number or boolean the schema\n"
 	    "                          asks for become that type\n"
 	    "      --rescue            fields the schema forbids move into _rescued\n"
+	    "      --allow-missing     a rule may name a field that is neither in the\n"
+	    "                          schema nor in the first record\n"
 	    "      --quiet             no warnings\n"
 	    "      --help, --version\n"
 	    "Rules: parse, schema, unique, not_future, and the --check names.\n");
@@ -668,12 +679,83 @@ report_or_die(void)
 
 /* ---- the record loop ------------------------------------------------------------- */
 
+/* A signal that asks a run with a quarantine dataset to stop: it ends
+ * between records, so that the quarantine is committed (onstop). */
+static volatile sig_atomic_t stopsig;
+
+static void
+onstop(int sig)
+{
+	stopsig = sig;
+}
+
+static void
+qonerr(void *ctx, const char *msg)
+{
+	(void)ctx;
+	mb_err("%s: %s", V.qpath, msg);
+}
+
+/* --quarantine DIR: a dataset, unpartitioned, or partitioned as it is
+ * already. */
+static void
+qopen_dataset(void)
+{
+	mb_lake_wopts o = { .level = 3, .max_file_bytes = (uint64_t)256 << 20,
+	    .tool = "mb-validate " MB_VERSION };
+	static mb_buf cols;
+	static const char **colv;
+	mb_lake_commit c;
+	int64_t latest;
+	size_t n;
+
+	if ((V.qlake = mb_lake_open(V.qpath, 1)) == NULL)
+		mb_die(MB_EXIT_FAIL, "%s: %s", V.qpath, mb_errmsg());
+	V.qlake->onerr = qonerr;
+	if ((latest = mb_lake_latest(V.qlake, NULL)) == -2)
+		mb_die(MB_EXIT_FAIL, "%s: %s", V.qpath, mb_errmsg());
+	if (latest >= 0 && mb_lake_commit_read(V.qlake, latest, &c) == 0) {
+		if (c.pcols != NULL && mb_lake_pcols_split(c.pcols, &cols) > 0)
+			for (n = 0; n < cols.len; n += strlen(cols.p + n) + 1) {
+				colv = mb_xrealloc(colv, ((size_t)o.npcols + 1) *
+				    sizeof(*colv));
+				colv[o.npcols++] = cols.p + n;
+			}
+		mb_lake_commit_free(&c);
+	}
+	o.pcols = colv;
+	if ((V.qw = mb_lake_writer_new(V.qlake, &o)) == NULL)
+		mb_die(MB_EXIT_FAIL, "%s: %s", V.qpath, mb_errmsg());
+}
+
+/* Commits the records quarantined so far to the quarantine dataset. */
+static void
+qcommit(void)
+{
+	char msg[600];
+
+	if (V.qw == NULL || mb_lake_writer_pending(V.qw) == 0)
+		return;
+	if (mb_lake_writer_commit(V.qw, MB_LAKE_APPEND, "WRITE", NULL, 0,
+	    0) >= 0)
+		return;
+	snprintf(msg, sizeof(msg), "%s", mb_errmsg());
+	mb_lake_writer_abort(V.qw);
+	mb_die(MB_EXIT_FAIL, "%s: nothing quarantined was committed: %s",
+	    V.qpath, msg);
+}
+
 static void
 qwrite(const mb_buf *b)
 {
 	size_t off = 0;
 	ssize_t w;
 
+	if (V.qw != NULL) {
+		if (mb_lake_writer_put(V.qw, b->p, b->len - 1) < 0)
+			mb_die(MB_EXIT_FAIL, "%s: %s", V.qpath, mb_errmsg());
+		return;
+	}
 	if (V.qfd < 0)
 		return;
 	while (off < b->len) {
@@ -740,6 +822,7 @@ die_fail(void)
 			break;
 		}
 	V.complete = 0;
+	qcommit();
 	report_or_die();
 	if (f->foff != (size_t)-1)
 		mb_die(MB_EXIT_QUALITY, "%s:%llu: rule \"%s\" failed: field "
@@ -901,6 +984,8 @@ find_raw(const mb_rec *r)
 	return mb_rec_findh(r, "_raw", 4, &hint);
 }
 
+static void check_first(const mb_rec *r);
+
 static void
 process(mb_rec *r, const mb_line *ln)
 {
@@ -947,6 +1032,8 @@ process(mb_rec *r, const mb_line *ln)
 		}
 		return;
 	}
+	if (V.pending.len > 0)
+		check_first(r);
 	V.nrules++;	/* the element_count of every rule but parse */
 	prefetch_unique(r);
 	if (V.schema != NULL)
@@ -969,7 +1056,7 @@ process(mb_rec *r, const mb_line *ln)
 		return;
 	}
 	V.quarantined++;
-	if (V.qfd >= 0) {
+	if (V.qfd >= 0 || V.qw != NULL) {
 		mb_buf_reset(&q);
 		errors_json(&q);
 		mb_rec_set(r, "_errors", q.p, q.len);
@@ -996,22 +1083,60 @@ is_ident(const char *p, size_t n)
 	return 1;
 }
 
-/* With additionalProperties false, a rule can only name declared fields
- * (or the toolkit's _ fields): anything else is a typo. */
+/*
+ * A rule's field must exist, or the rule passes in silence (a missing
+ * field is null, and a null check passes): it is a property of the
+ * schema, or it is in the first record, or --allow-missing says it may be
+ * absent.  With additionalProperties false, a field the schema does not
+ * declare (beyond the toolkit's _ fields) is a typo at once; the others
+ * wait for the first record (check_first).
+ */
 static void
 known_field(const char *opt, const char *arg, const char *f, size_t n)
 {
 	const char *dot = memchr(f, '.', n);
+	size_t top = dot != NULL ? (size_t)(dot - f) : n;
 
-	if (V.schema == NULL || !mb_schema_closed(V.schema) ||
-	    (n > 0 && f[0] == '_'))
+	if (V.schema != NULL && mb_schema_find(V.schema, f, top) >= 0)
 		return;
-	if (dot != NULL)
-		n = (size_t)(dot - f);
-	if (mb_schema_find(V.schema, f, n) >= 0)
+	if (V.schema != NULL && mb_schema_closed(V.schema) &&
+	    !(n > 0 && f[0] == '_'))
+		mb_die(MB_EXIT_USAGE, "%s \"%s\": unknown field \"%.*s\" (not "
+		    "in %s)", opt, arg, (int)top, f, V.schemapath);
+	if (V.allowmissing)
 		return;
-	mb_die(MB_EXIT_USAGE, "%s \"%s\": unknown field \"%.*s\" (not in %s)",
-	    opt, arg, (int)n, f, V.schemapath);
+	/* opt, arg and the field, NUL-ended, for check_first() */
+	mb_buf_adds(&V.pending, opt);
+	mb_buf_addc(&V.pending, '\0');
+	mb_buf_adds(&V.pending, arg);
+	mb_buf_addc(&V.pending, '\0');
+	mb_buf_add(&V.pending, f, n);
+	mb_buf_addc(&V.pending, '\0');
+}
+
+/* The first record shows which fields exist. */
+static void
+check_first(const mb_rec *r)
+{
+	const char *opt, *arg, *f, *dot;
+	size_t at = 0, n;
+
+	while (at < V.pending.len) {
+		opt = V.pending.p + at;
+		arg = opt + strlen(opt) + 1;
+		f = arg + strlen(arg) + 1;
+		at = (size_t)(f - V.pending.p) + strlen(f) + 1;
+		n = strlen(f);
+		dot = memchr(f, '.', n);
+		/* a missing member of an object that is there is null */
+		if (mb_rec_findn(r, f, n) >= 0 || (dot != NULL &&
+		    mb_rec_findn(r, f, (size_t)(dot - f)) >= 0))
+			continue;
+		mb_die(MB_EXIT_USAGE, "%s \"%s\": unknown field \"%s\" (not in "
+		    "%s%sthe first record; --allow-missing allows it)", opt, arg,
+		    f, V.schema ? V.schemapath : "", V.schema ? " or " : "");
+	}
+	mb_buf_free(&V.pending);
 }
 
 static void
@@ -1227,6 +1352,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option lo[] = {
+		{ "allow-missing", no_argument, NULL, 'A' },
 		{ "check", required_argument, NULL, 'c' },
 		{ "coerce", no_argument, NULL, 'C' },
 		{ "drop", required_argument, NULL, 'D' },
@@ -1263,6 +1389,9 @@ main(int argc, char *argv[])
 	V.complete = 1;
 	while ((c = getopt_long(argc, argv, "c:q:r:s:u:", lo, NULL)) != -1) {
 		switch (c) {
+		case 'A':
+			V.allowmissing = 1;
+			break;
 		case 'C':
 			V.sflags |= MB_SCHEMA_COERCE;
 			break;
@@ -1345,8 +1474,13 @@ main(int argc, char *argv[])
 	need_quarantine();
 
 	if (V.qpath != NULL) {
-		V.qfd = open(V.qpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (V.qfd < 0)
+		struct stat st;
+		size_t ql = strlen(V.qpath);
+		if ((stat(V.qpath, &st) == 0 && S_ISDIR(st.st_mode)) ||
+		    (ql > 0 && V.qpath[ql - 1] == '/'))
+			qopen_dataset();
+		else if ((V.qfd = open(V.qpath, O_WRONLY | O_CREAT | O_APPEND,
+		    0644)) < 0)
 			mb_die(MB_EXIT_FAIL, "%s: %s", V.qpath, strerror(errno));
 	}
 	if (V.rpath != NULL) {
@@ -1366,18 +1500,35 @@ main(int argc, char *argv[])
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 	}
+	if (V.qw != NULL) {
+		/* the quarantine must be committed: a signal ends the run
+		 * between records (a second one at once) */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = onstop;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESETHAND;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
 
 	r = mb_rec_new();
 	for (i = 0; i == 0 || i < argc; i++) {
 		const char *path = argc ? argv[i] : "-";
 		mb_in *in = mb_in_open(path, 0);
-		int rc;
+		int rc = 0;
 
 		if (in == NULL)
 			mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
 		V.curname = strcmp(path, "-") == 0 ? "-" : path;
-		while ((rc = mb_in_line(in, &ln)) > 0) {
+		if (V.qw != NULL)
+			mb_in_set_timeout(in, 500);
+		while (!stopsig && (rc = mb_in_line(in, &ln)) != 0) {
 			size_t k = 0;
+			if (rc == 2)
+				continue;	/* idle, or a signal */
+			if (rc < 0)
+				break;
 			while (k < ln.len && (ln.p[k] == ' ' || ln.p[k] == '\t'))
 				k++;
 			if (k == ln.len && !ln.toolong)
@@ -1385,14 +1536,33 @@ main(int argc, char *argv[])
 			process(r, &ln);
 		}
 		if (rc < 0) {
+			char msg[600];
+			snprintf(msg, sizeof(msg), "%s", mb_errmsg());
 			V.complete = 0;
+			qcommit();
 			report_or_die();
-			mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
+			mb_die(MB_EXIT_FAIL, "%s", msg);
 		}
 		mb_in_close(in);
+		if (stopsig)
+			break;
 	}
 	mb_rec_free(r);
 
+	/*
+	 * The quarantine dataset is committed before stdout is closed, so
+	 * that it comes first when a mb-write downstream commits what passed
+	 * at the end of its input (mb-validate(1) says what a crash between
+	 * the two leaves).
+	 */
+	if (stopsig) {
+		V.complete = 0;
+		qcommit();
+		report_or_die();
+		mb_out_flush();
+		raise(stopsig);		/* SA_RESETHAND: the default action */
+	}
+	qcommit();
 	report_or_die();
 	if (V.coerced > 0)
 		mb_warn("coerced %llu values to the schema's types",
@@ -1406,6 +1576,8 @@ main(int argc, char *argv[])
 	}
 	if (V.qfd >= 0 && close(V.qfd) != 0)
 		mb_die(MB_EXIT_FAIL, "%s: %s", V.qpath, strerror(errno));
+	mb_lake_writer_free(V.qw);
+	mb_lake_close(V.qlake);
 	cleanup();
 	return mb_finish(status);
 }

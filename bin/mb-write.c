@@ -97,6 +97,32 @@ dataset_pcols(mb_lake *l, int64_t latest, mb_buf *out)
 	return n;
 }
 
+/*
+ * A line that is not a JSON object: where it stops being one, and, when it
+ * looks like a piece of JSON spread over lines (a pretty-printed document,
+ * an array), what reads that.
+ */
+static void
+not_ndjson(const char *d, const char *name, uint64_t lineno, const char *p,
+    size_t n)
+{
+	size_t i = 0;
+	int cut;
+
+	if (mb_json_check_object(p, n) == 0)
+		mb_seterr("not a JSON object");
+	cut = strstr(mb_errmsg(), "end of line") != NULL;
+	mb_err("%s: %s:%llu: not a JSON object: %s", d, name,
+	    (unsigned long long)lineno, mb_errmsg());
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i < n && (strchr("[]}\"", p[i]) != NULL || (p[i] == '{' && cut)))
+		mb_err("mb-write takes NDJSON, one JSON object per line; "
+		    "mb-ingest reads a JSON array, on one line or "
+		    "pretty-printed, and writes NDJSON (jq -c . puts one "
+		    "pretty-printed object on a line)");
+}
+
 static void
 onerr(void *ctx, const char *msg)
 {
@@ -342,10 +368,8 @@ main(int argc, char *argv[])
 			}
 			if ((r = mb_lake_writer_put(w, p, n)) < 0) {
 				if (r == -2)
-					mb_err("%s: %s:%llu: %s", dir,
-					    mb_in_name(src),
-					    (unsigned long long)line.lineno,
-					    mb_errmsg());
+					not_ndjson(dir, mb_in_name(src),
+					    line.lineno, p, n);
 				else
 					mb_err("%s", mb_errmsg());
 				status = MB_EXIT_FAIL;

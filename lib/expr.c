@@ -1468,6 +1468,13 @@ parse_cmp(mb_expr *e)
 	next(e);
 	if ((b = parse_add(e)) < 0)
 		return -1;
+	/* x = null is null for every x, so a check of it passes every
+	 * record and a filter of it keeps none: a mistake, said at once */
+	if ((e->n[a].op == N_LIT && e->n[a].lit.t == MB_V_NULL) ||
+	    (e->n[b].op == N_LIT && e->n[b].lit.t == MB_V_NULL))
+		return perr(e, t.pos, "%s", "a comparison with null is always "
+		    "null, never true or false; use is_null(x) or "
+		    "not is_null(x)");
 	k = newnode(e, op, t.pos);
 	e->n[k].a = a;
 	e->n[k].b = b;

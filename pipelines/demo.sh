@@ -45,12 +45,11 @@ mb-cat "$L/bronze/orders" \
   | mb-validate --schema pipelines/schemas/orders.json --unique order_id \
       --check 'amount_matches: abs(amount - quantity * unit_price) <= 0.01' \
       --not-future order_ts --now 2026-01-01T00:00:00Z \
-      --quarantine "$D/quarantine.ndjson" --report "$L/reports/orders-dq.json" --quiet \
+      --quarantine "$L/quarantine/orders/" --report "$L/reports/orders-dq.json" --quiet \
   | mb-enrich --date-parts order_ts:order \
       --set 'is_high_value_order = amount > 500' \
       --join "$D/landing/products.csv" --on product_id --fields product_name,brand \
   | mb-write -p order_year,order_month "$L/silver/orders"
-mb-write "$L/quarantine/orders" < "$D/quarantine.ndjson"
 R="$L/reports/orders-dq.json"
 jq -c '.statistics' "$R" | sed 's/^/   quality report: /'
 in=$(jq .records_in "$R") ok=$(jq .passed "$R") q=$(jq .quarantined "$R") dr=$(jq .dropped "$R")

@@ -77,9 +77,8 @@ EOF
 }
 
 @test "null propagates as in SQL" {
-	run evs 'n + 1' 'n = null' 'n > 1' 'not n' 'true or n' 'false or n' 'false and n' 'true and n' 'o.missing' 'is_null(n)' 'is_null(o.missing)' 'is_null(0)' 'coalesce(n, o.missing, 5)' 'upper(n)'
+	run evs 'n + 1' 'n > 1' 'not n' 'true or n' 'false or n' 'false and n' 'true and n' 'o.missing' 'is_null(n)' 'is_null(o.missing)' 'is_null(0)' 'coalesce(n, o.missing, 5)' 'upper(n)'
 	assert_output - <<'EOF'
-{"x":null}
 {"x":null}
 {"x":null}
 {"x":null}
@@ -92,6 +91,27 @@ EOF
 {"x":true}
 {"x":false}
 {"x":5}
+{"x":null}
+EOF
+}
+
+@test "a comparison with a null literal is an error, status 2: it is null whatever x is" {
+	for e in 'n = null' 'null != status' 'quantity > (null)' 'o.missing == null'; do
+		run bash -c "printf '%s\n' '$REC' | mb-enrich --set 'x = $e'"
+		assert_failure 2
+		echo "$output"
+	done > "$BATS_TEST_TMPDIR/out"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output - <<'EOF'
+mb-enrich: --set "x = n = null": column 3: a comparison with null is always null, never true or false; use is_null(x) or not is_null(x)
+mb-enrich: --set "x = null != status": column 6: a comparison with null is always null, never true or false; use is_null(x) or not is_null(x)
+mb-enrich: --set "x = quantity > (null)": column 10: a comparison with null is always null, never true or false; use is_null(x) or not is_null(x)
+mb-enrich: --set "x = o.missing == null": column 11: a comparison with null is always null, never true or false; use is_null(x) or not is_null(x)
+EOF
+	run evs 'is_null(n)' 'not is_null(status)' 'n in (1, null)'
+	assert_output - <<'EOF'
+{"x":true}
+{"x":true}
 {"x":null}
 EOF
 }

@@ -20,6 +20,42 @@ EOF
 	assert_equal "$(stderr_of_mbrun)" ""
 }
 
+@test "--where passes on the records it holds for, seeing derived fields; the rest go to --unmatched" {
+	U="$BATS_TEST_TMPDIR/rest.ndjson"
+	run mbrun mb-enrich --join products.csv --on product_id --fields brand \
+	    --set 'net = amount * 0.8' --where 'net > 10 and status != "returned"' \
+	    --unmatched "$U" --keep order_id,net,brand good.ndjson
+	assert_success
+	assert_output '{"order_id":"ORD-000000000001","brand":"Acme","net":31.984}'
+	assert_equal "$(stderr_of_mbrun)" ""
+	run cut -c1-30 "$U"
+	assert_output - <<'EOF'
+{"order_id":"ORD-000000000002"
+{"order_id":"ORD-000000000003"
+EOF
+	# null is not true, as in SQL WHERE; a line that is not JSON is not
+	# the filter's to drop: it goes on as _raw, for mb-validate
+	printf '%s\n' '{"a":1}' '{"a":null}' '{"b":2}' 'oops' '{"a":3}' > "$BATS_TEST_TMPDIR/in"
+	run mbrun mb-enrich --quiet --where 'a > 1' --unmatched /dev/null "$BATS_TEST_TMPDIR/in"
+	assert_output - <<'EOF'
+{"_raw":"oops","_errors":[{"rule":"parse","field":null,"message":"column 1: expected a JSON object ('{')"}]}
+{"a":3}
+EOF
+}
+
+@test "--where without --unmatched, on an unknown field, or with a bad expression is status 2" {
+	run mbrun mb-enrich --where 'amount > 1' good.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$(stderr_of_mbrun | head -n 1)" 'mb-enrich: --where "amount > 1": the records it turns away need --unmatched FILE (/dev/null drops them)'
+	run mbrun mb-enrich --where 'amont > 1' --unmatched /dev/null good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" 'mb-enrich: --where "amont > 1": unknown field "amont" (not in the first record)'
+	run mbrun mb-enrich --where 'customer_id = null' --unmatched /dev/null good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" 'mb-enrich: --where "customer_id = null": column 13: a comparison with null is always null, never true or false; use is_null(x) or not is_null(x)'
+}
+
 @test "no options: records pass byte for byte" {
 	run mbrun mb-enrich good.ndjson
 	assert_success

@@ -291,6 +291,43 @@ EOF
 	assert_equal "$(stderr_of_mbrun | head -n 1)" 'mb-validate: --check "amount > 0": expected NAME: EXPR'
 }
 
+@test "a rule's field in neither the schema nor the first record is status 2; --allow-missing allows it" {
+	printf '%s\n' '{"Quantity":1,"c":{"x":1},"_source":"f"}' '{"Quantity":0}' > "$BATS_TEST_TMPDIR/in"
+	cd "$BATS_TEST_TMPDIR"
+	run mbrun mb-validate --check 'x: Quantiy > 0' -q "$Q" in
+	assert_failure 2
+	assert_output ""
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: --check "x: Quantiy > 0": unknown field "Quantiy" (not in the first record; --allow-missing allows it)'
+	echo '{"properties": {"Quantity": {"type": "integer"}, "Other": {}}}' > open.json
+	run mbrun mb-validate --schema open.json --unique Nope -q "$Q" in
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: --unique "Nope": unknown field "Nope" (not in open.json or the first record; --allow-missing allows it)'
+	run mbrun mb-validate --schema open.json --not-future _ingested_at -q "$Q" in
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: --not-future "_ingested_at": unknown field "_ingested_at" (not in open.json or the first record; --allow-missing allows it)'
+	# declared, in the first record, a member of an object that is there,
+	# a lineage field there: all known
+	run mbrun mb-validate --schema open.json --check 'x: Quantity > 0 and is_null(Other) and is_null(c.y) and _source = "f"' -q "$Q" -r "$R" in
+	assert_success
+	assert_output '{"Quantity":1,"c":{"x":1},"_source":"f"}'
+	run mbrun mb-validate --check 'x: Quantiy > 0' --allow-missing -q "$Q" in
+	assert_success
+	assert_output - <<'EOF'
+{"Quantity":1,"c":{"x":1},"_source":"f"}
+{"Quantity":0}
+EOF
+	# no record, nothing to check against
+	run mbrun mb-validate --check 'x: Quantiy > 0' -q "$Q" /dev/null
+	assert_success
+}
+
+@test "a --check that compares with null is status 2: it would pass every record" {
+	run mbrun mb-validate --check 'c: CustomerID != null' -q "$Q" good.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$(stderr_of_mbrun)" 'mb-validate: --check "c: CustomerID != null": column 12: a comparison with null is always null, never true or false; use is_null(x) or not is_null(x)'
+}
+
 @test "a bad flag or an unknown rule is status 2 with the usage" {
 	run mbrun mb-validate --bogus good.ndjson
 	assert_failure 2
@@ -343,6 +380,71 @@ EOF
 	exec 5>&- 6<&-
 	assert_equal "$rc" 143
 	assert_equal "$(jq -c '[.records_in, .passed, .meta.complete]' "$R")" '[2,2,false]'
+}
+
+@test "--quarantine DIR: the quarantine is a dataset, one commit per run" {
+	QD="$BATS_TEST_TMPDIR/quarantine"
+	mkdir "$QD"
+	run mbrun mb-validate --schema "$SCHEMA" -q "$QD" bad.ndjson
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	run bash -c "mb-cat '$QD' | jq -c '[._offset // .order_id, [._errors[].rule]]'"
+	assert_output - <<'EOF'
+["ORD-000000000002",["schema"]]
+["ORD-000000000003",["schema","schema","schema"]]
+["ORD-000000000004",["schema","schema","schema"]]
+[5,["parse"]]
+[6,["parse"]]
+EOF
+	# a second run appends a version; a run with nothing to quarantine
+	# commits nothing; a path ending in / is a dataset made anew
+	mb-validate --schema "$SCHEMA" -q "$QD" bad.ndjson > /dev/null
+	mb-validate --schema "$SCHEMA" -q "$QD" good.ndjson > /dev/null
+	run bash -c "mb-lake log '$QD' | awk '{ print \$1, \$3, \$6 }'"
+	assert_output - <<'EOF'
+VERSION OPERATION RECORDS+
+0 WRITE 5
+1 WRITE 5
+EOF
+	run mb-lake verify "$QD"
+	assert_success
+	mb-validate --schema "$SCHEMA" -q "$BATS_TEST_TMPDIR/new/" bad.ndjson > /dev/null
+	run bash -c "mb-cat '$BATS_TEST_TMPDIR/new' | wc -l"
+	assert_output 5
+}
+
+@test "--quarantine DIR commits before stdout ends, so before a mb-write downstream commits" {
+	QD="$BATS_TEST_TMPDIR/quarantine"
+	run bash -c "mb-validate --schema '$SCHEMA' -q '$QD/' bad.ndjson | { cat > /dev/null; ls '$QD/_mb_log'; } "
+	assert_output 00000000000000000000.json
+	# --fail: the failing record is committed before the run stops
+	run mbrun mb-validate --schema "$SCHEMA" --fail schema -q "$BATS_TEST_TMPDIR/f/" bad.ndjson
+	assert_failure 3
+	run bash -c "mb-cat '$BATS_TEST_TMPDIR/f' | jq -c '[.order_id, ._errors[0].field]'"
+	assert_output '["ORD-000000000002","quantity"]'
+}
+
+@test "--quarantine DIR: SIGTERM commits what was quarantined, then ends by the signal" {
+	QD="$BATS_TEST_TMPDIR/quarantine"
+	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	mb-validate --schema "$SCHEMA" -q "$QD/" -r "$R" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	exec 5>"$BATS_TEST_TMPDIR/in" 6<"$BATS_TEST_TMPDIR/out"
+	# two to quarantine, then one that passes: when it comes out, the
+	# two before it were seen
+	sed -n '2,3p;1p' bad.ndjson >&5
+	read -r -t 10 line <&6
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	exec 5>&- 6<&-
+	assert_equal "$rc" 143
+	run bash -c "mb-cat '$QD' | jq -c .order_id"
+	assert_output - <<'EOF'
+"ORD-000000000002"
+"ORD-000000000003"
+EOF
+	assert_equal "$(jq -c '[.records_in, .passed, .quarantined, .meta.complete]' "$R")" '[3,1,2,false]'
 }
 
 @test "conservation on generated dirty data: in = passed + quarantined + dropped" {

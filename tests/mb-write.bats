@@ -209,11 +209,34 @@ k=$x234%7ea5d1b4607dc83554/part-00000000000000000000-0002.ndjson.zst"
 	mb-write -p region "$D" <"$IN"
 	run mb-write -p region "$D" < <(head -n 2 "$IN"; echo 'oops'; head -n 1 "$IN")
 	assert_failure 1
-	assert_output "mb-write: $D: -:3: not a JSON object"
+	assert_output "mb-write: $D: -:3: not a JSON object: column 1: expected a JSON object ('{')"
 	run records "$D"
 	assert_output 8
 	run mb-lake verify "$D"
 	assert_output "verify: version 0, 5 files, 8 records: 0 problems, 0 orphans"
+}
+
+@test "pretty-printed JSON or a JSON array: status 1, where it breaks, and that mb-ingest reads arrays" {
+	HINT="mb-write: mb-write takes NDJSON, one JSON object per line; mb-ingest reads a JSON array, on one line or pretty-printed, and writes NDJSON (jq -c . puts one pretty-printed object on a line)"
+	run mb-write "$D" < <(printf '{\n  "a": 1\n}\n')
+	assert_failure 1
+	assert_output - <<EOF
+mb-write: $D: -:1: not a JSON object: column 2: unexpected end of line, expected a key in double quotes
+$HINT
+EOF
+	run mb-write "$D" < <(printf '[{"a": 1}, {"a": 2}]\n')
+	assert_failure 1
+	assert_output - <<EOF
+mb-write: $D: -:1: not a JSON object: column 1: expected a JSON object ('{')
+$HINT
+EOF
+	# what mb-ingest makes of the array goes in
+	run bash -c "printf '[{\"a\": 1},\n {\"a\": 2}]\n' | mb-ingest - | mb-write '$D' && mb-cat '$D' | jq -c .a"
+	assert_success
+	assert_output - <<'EOF'
+1
+2
+EOF
 }
 
 @test "part files roll over at --max-file-bytes" {
