@@ -21,27 +21,18 @@
 #include <unistd.h>
 
 #include "mb.h"
+#include "dq.h"
 #include "expr.h"
 #include "htab.h"
 #include "lake.h"
 #include "schema.h"
 
-#define NPARTIAL 20		/* partial_unexpected_list length */
-#define PARTMAX 256		/* bytes of one value kept for the report */
+#define PARTMAX 256		/* bytes of a bad line the report keeps */
 
-enum { A_QUARANTINE, A_WARN, A_DROP, A_FAIL };
-static const char *action_names[] = { "quarantine", "warn", "drop", "fail" };
-
-/* One line of the report: a rule, on one field or the whole record. */
-typedef struct expect {
-	char *rule;
-	char *field;		/* NULL: the whole record */
-	char *config;		/* "expectation_config" JSON, made at start */
-	int action;
-	uint64_t unexpected, stamp;
-	int npartial;
-	char partial[NPARTIAL][PARTMAX + 16];
-} expect;
+#define A_QUARANTINE MB_DQ_QUARANTINE
+#define A_WARN MB_DQ_WARN
+#define A_DROP MB_DQ_DROP
+#define A_FAIL MB_DQ_FAIL
 
 typedef struct check {
 	char *name;
@@ -84,8 +75,7 @@ static struct {
 	mb_schema *schema;
 	int *pexp;		/* the expectation of each schema slot */
 	int rootexp, parseexp;
-	expect *exps;
-	int nexps;
+	mb_dq *dq;		/* the expectations and their report */
 	check *checks;
 	int nchecks;
 	uniq *uniqs;
@@ -112,10 +102,6 @@ static struct {
 	mb_schema_res sres;	/* the schema's failures and changes */
 	const char *curname;
 	uint64_t curline;
-	/* report rendering, preallocated so SIGTERM can use it */
-	char *rep;
-	size_t repcap, replen;
-	char *reptmp;
 } V;
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -194,35 +180,7 @@ static int
 add_expect(const char *rule, const char *field, const char *type,
     const char *kwargs)
 {
-	expect *x;
-	mb_buf b = { 0 };
-
-	V.exps = mb_xrealloc(V.exps, ((size_t)V.nexps + 1) * sizeof(expect));
-	x = &V.exps[V.nexps];
-	memset(x, 0, sizeof(*x));
-	x->rule = mb_xstrdup(rule);
-	x->field = field ? mb_xstrdup(field) : NULL;
-	mb_buf_printf(&b, "{\"expectation_type\": \"%s\", \"kwargs\": {", type);
-	if (field != NULL && kwargs == NULL) {
-		mb_buf_adds(&b, "\"column\": ");
-		mb_buf_json_str(&b, field, strlen(field));
-	} else if (kwargs != NULL)
-		mb_buf_adds(&b, kwargs);
-	mb_buf_adds(&b, "}, \"meta\": {\"rule\": ");
-	mb_buf_json_str(&b, rule, strlen(rule));
-	x->config = mb_buf_cstr(&b);
-	return V.nexps++;
-}
-
-static int
-rule_known(const char *r)
-{
-	int i;
-
-	for (i = 0; i < V.nexps; i++)
-		if (strcmp(V.exps[i].rule, r) == 0)
-			return 1;
-	return 0;
+	return mb_dq_add(V.dq, rule, field, type, kwargs, 0);
 }
 
 static void
@@ -230,56 +188,12 @@ set_action(const char *rule, int action)
 {
 	int i;
 
-	if (!rule_known(rule))
+	if (mb_dq_find(V.dq, rule) < 0)
 		bad_usage("no rule named \"%s\" (rules: parse, schema, unique, "
 		    "not_future and the --check names in use)", rule);
-	for (i = 0; i < V.nexps; i++)
-		if (strcmp(V.exps[i].rule, rule) == 0)
-			V.exps[i].action = action;
-}
-
-/* Keeps a value for partial_unexpected_list: raw JSON, shortened when
- * long (a string is cut at a character boundary and marked "..."). */
-static void
-keep_partial(expect *x, const char *p, size_t n)
-{
-	char *d;
-
-	if (x->npartial >= NPARTIAL)
-		return;
-	d = x->partial[x->npartial++];
-	if (p == NULL) {
-		memcpy(d, "null", 5);
-		return;
-	}
-	if (n <= PARTMAX) {
-		memcpy(d, p, n);
-		d[n] = '\0';
-		return;
-	}
-	if (p[0] == '"') {
-		size_t k = 120, bs = 0;
-		while (k > 1 && ((unsigned char)p[k] & 0xC0) == 0x80)
-			k--;
-		while (bs < k - 1 && p[k - 1 - bs] == '\\')
-			bs++;
-		if (bs % 2)
-			k--;
-		/* a \uXXXX escape cut short */
-		{
-			size_t j = k > 6 ? k - 6 : 1;
-			for (; j < k; j++)
-				if (p[j] == '\\' && p[j + 1] == 'u' && j + 6 > k) {
-					k = j;
-					break;
-				}
-		}
-		memcpy(d, p, k);
-		memcpy(d + k, "...\"", 5);
-		return;
-	}
-	snprintf(d, PARTMAX, "\"(%s of %zu bytes)\"", p[0] == '{' ? "object" :
-	    p[0] == '[' ? "array" : "value", n);
+	for (i = 0; i < mb_dq_count(V.dq); i++)
+		if (strcmp(mb_dq_rule(V.dq, i), rule) == 0)
+			mb_dq_set_action(V.dq, i, action);
 }
 
 /* ---- the current record's failures --------------------------------------------- */
@@ -294,7 +208,6 @@ fail_msg(int exp, const char *field, size_t flen, const char *valp,
     size_t valn, const char *msg, size_t mlen)
 {
 	failure *f;
-	expect *x = &V.exps[exp];
 
 	if (V.nfails == V.capfails) {
 		V.capfails = V.capfails ? V.capfails * 2 : 16;
@@ -313,11 +226,7 @@ fail_msg(int exp, const char *field, size_t flen, const char *valp,
 	f->moff = V.errtext.len;
 	f->mlen = mlen;
 	mb_buf_add(&V.errtext, msg, mlen);
-	if (x->stamp != V.nin) {
-		x->stamp = V.nin;
-		x->unexpected++;
-		keep_partial(x, valp, valn);
-	}
+	mb_dq_fail(V.dq, exp, V.nin, valp, valn);
 }
 
 static void
@@ -457,8 +366,8 @@ run_unique(void)
 	for (i = 0; i < V.nuniqs; i++) {
 		uniq *u = &V.uniqs[i];
 		if (u->haskey && !mb_hset_add(u->seen, u->hash))
-			fail(u->exp, V.exps[u->exp].field,
-			    strlen(V.exps[u->exp].field), u->key.p, u->key.len,
+			fail(u->exp, mb_dq_field(V.dq, u->exp),
+			    strlen(mb_dq_field(V.dq, u->exp)), u->key.p, u->key.len,
 			    "duplicate key %.*s", (int)(u->key.len > 200 ? 200 :
 			    u->key.len), u->key.p);
 	}
@@ -501,161 +410,32 @@ run_notfuture(const mb_rec *r)
 
 /* ---- the report ------------------------------------------------------------------ */
 
-/*
- * Rendered with nothing but memcpy and integer arithmetic into a buffer
- * sized at start, so that the SIGTERM handler can write it too.
- */
-static void
-rp(const char *s, size_t n)
-{
-	if (V.replen + n > V.repcap)
-		n = V.repcap - V.replen;
-	memcpy(V.rep + V.replen, s, n);
-	V.replen += n;
-}
-
-static void
-rps(const char *s)
-{
-	rp(s, strlen(s));
-}
-
-static void
-rpu(uint64_t v)
-{
-	char d[24];
-	int i = 24;
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	rp(d + i, (size_t)(24 - i));
-}
-
-/* 100 * a / b, with up to six decimals, trailing zeros trimmed. */
-static void
-rppct(uint64_t a, uint64_t b)
-{
-	unsigned __int128 x;
-	uint64_t ip, fp;
-	char f[7];
-	int i, n = 6;
-
-	if (b == 0) {
-		rps("0");
-		return;
-	}
-	x = ((unsigned __int128)a * 100000000u + b / 2) / b;
-	ip = (uint64_t)(x / 1000000);
-	fp = (uint64_t)(x % 1000000);
-	rpu(ip);
-	if (fp == 0)
-		return;
-	for (i = 5; i >= 0; i--) {
-		f[i] = (char)('0' + fp % 10);
-		fp /= 10;
-	}
-	while (n > 0 && f[n - 1] == '0')
-		n--;
-	rps(".");
-	rp(f, (size_t)n);
-}
-
-static void
-render_report(void)
-{
-	int i, j, ok = 0;
-
-	V.replen = 0;
-	for (i = 0; i < V.nexps; i++)
-		ok += V.exps[i].unexpected == 0;
-	rps("{\n  \"success\": ");
-	rps(ok == V.nexps ? "true" : "false");
-	rps(",\n  \"statistics\": {\"evaluated_expectations\": ");
-	rpu((uint64_t)V.nexps);
-	rps(", \"successful_expectations\": ");
-	rpu((uint64_t)ok);
-	rps(", \"unsuccessful_expectations\": ");
-	rpu((uint64_t)(V.nexps - ok));
-	rps(", \"success_percent\": ");
-	rppct((uint64_t)ok, (uint64_t)V.nexps);
-	rps("},\n  \"results\": [");
-	for (i = 0; i < V.nexps; i++) {
-		expect *x = &V.exps[i];
-		uint64_t elements = i == V.parseexp ? V.nin : V.nrules;
-		rps(i ? ",\n    " : "\n    ");
-		rps("{\"success\": ");
-		rps(x->unexpected == 0 ? "true" : "false");
-		rps(", \"expectation_config\": ");
-		rps(x->config);
-		rps(", \"action\": \"");
-		rps(action_names[x->action]);
-		rps("\"}}, \"result\": {\"element_count\": ");
-		rpu(elements);
-		rps(", \"unexpected_count\": ");
-		rpu(x->unexpected);
-		rps(", \"unexpected_percent\": ");
-		rppct(x->unexpected, elements);
-		rps(", \"partial_unexpected_list\": [");
-		for (j = 0; j < x->npartial; j++) {
-			if (j)
-				rps(", ");
-			rps(x->partial[j]);
-		}
-		rps("]}}");
-	}
-	rps("\n  ],\n  \"records_in\": ");
-	rpu(V.nin);
-	rps(", \"passed\": ");
-	rpu(V.passed);
-	rps(", \"quarantined\": ");
-	rpu(V.quarantined);
-	rps(", \"dropped\": ");
-	rpu(V.dropped);
-	rps(", \"warned\": ");
-	rpu(V.warned);
-	rps(", \"coerced\": ");
-	rpu(V.coerced);
-	rps(", \"rescued\": ");
-	rpu(V.rescued);
-	rps(",\n  \"meta\": {\"tool\": \"mb-validate\", \"version\": \""
-	    MB_VERSION "\", \"complete\": ");
-	rps(V.complete ? "true" : "false");
-	rps("}\n}\n");
-}
-
-/* Writes the report beside its final name and renames it into place;
- * only async-signal-safe calls. */
+/* Writes the report (when asked for) with the counts so far; only
+ * async-signal-safe calls, so that the SIGTERM handler can use it. */
 static int
 write_report(void)
 {
-	int fd;
-	size_t off = 0;
-	ssize_t w;
+	static const char *const names[] = { "records_in", "passed",
+		"quarantined", "dropped", "warned", "coerced", "rescued" };
+	uint64_t vals[7];
+	mb_dq_stats st;
 
 	if (V.rpath == NULL)
 		return 0;
-	render_report();
-	fd = open(V.reptmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return -1;
-	while (off < V.replen) {
-		w = write(fd, V.rep + off, V.replen - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			unlink(V.reptmp);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) != 0 || rename(V.reptmp, V.rpath) != 0) {
-		unlink(V.reptmp);
-		return -1;
-	}
-	return 0;
+	vals[0] = V.nin;
+	vals[1] = V.passed;
+	vals[2] = V.quarantined;
+	vals[3] = V.dropped;
+	vals[4] = V.warned;
+	vals[5] = V.coerced;
+	vals[6] = V.rescued;
+	st.all = V.nin;
+	st.checked = V.nrules;
+	st.names = names;
+	st.vals = vals;
+	st.n = 7;
+	st.complete = V.complete;
+	return mb_dq_write(V.dq, &st);
 }
 
 static void
@@ -776,7 +556,7 @@ errors_json(mb_buf *b)
 	mb_buf_addc(b, '[');
 	for (i = 0; i < V.nfails; i++) {
 		failure *f = &V.fails[i];
-		const char *rule = V.exps[f->exp].rule;
+		const char *rule = mb_dq_rule(V.dq, f->exp);
 		if (i)
 			mb_buf_addc(b, ',');
 		mb_buf_adds(b, "{\"rule\":");
@@ -799,7 +579,7 @@ fate(void)
 	int i, a = A_WARN;
 
 	for (i = 0; i < V.nfails; i++) {
-		int x = V.exps[V.fails[i].exp].action;
+		int x = mb_dq_action(V.dq, V.fails[i].exp);
 		if (x == A_FAIL)
 			return A_FAIL;
 		if (x == A_QUARANTINE)
@@ -817,7 +597,7 @@ die_fail(void)
 	failure *f = NULL;
 
 	for (i = 0; i < V.nfails; i++)
-		if (V.exps[V.fails[i].exp].action == A_FAIL) {
+		if (mb_dq_action(V.dq, V.fails[i].exp) == A_FAIL) {
 			f = &V.fails[i];
 			break;
 		}
@@ -827,10 +607,10 @@ die_fail(void)
 	if (f->foff != (size_t)-1)
 		mb_die(MB_EXIT_QUALITY, "%s:%llu: rule \"%s\" failed: field "
 		    "\"%.*s\": %.*s", V.curname, (unsigned long long)V.curline,
-		    V.exps[f->exp].rule, (int)f->flen, V.errtext.p + f->foff,
+		    mb_dq_rule(V.dq, f->exp), (int)f->flen, V.errtext.p + f->foff,
 		    (int)f->mlen, V.errtext.p + f->moff);
 	mb_die(MB_EXIT_QUALITY, "%s:%llu: rule \"%s\" failed: %.*s", V.curname,
-	    (unsigned long long)V.curline, V.exps[f->exp].rule, (int)f->mlen,
+	    (unsigned long long)V.curline, mb_dq_rule(V.dq, f->exp), (int)f->mlen,
 	    V.errtext.p + f->moff);
 }
 
@@ -841,18 +621,10 @@ bad_line(const mb_line *ln, const char *msg)
 	static mb_buf q;
 	int a;
 
-	fail(V.parseexp, NULL, 0, NULL, 0, "%s", msg);
 	/* the report keeps the text, as a string */
 	mb_buf_reset(&q);
 	mb_buf_json_str(&q, ln->p, ln->len > PARTMAX ? PARTMAX : ln->len);
-	{
-		expect *x = &V.exps[V.parseexp];
-		if (x->npartial > 0 && strcmp(x->partial[x->npartial - 1],
-		    "null") == 0) {
-			x->npartial--;
-			keep_partial(x, q.p, q.len);
-		}
-	}
+	fail(V.parseexp, NULL, 0, q.p, q.len, "%s", msg);
 	a = fate();
 	if (a == A_WARN) {
 		V.passed++;
@@ -1167,7 +939,7 @@ add_check(const char *arg)
 	if (strcmp(c->name, "parse") == 0 || strcmp(c->name, "schema") == 0 ||
 	    strcmp(c->name, "unique") == 0 || strcmp(c->name, "not_future") == 0)
 		bad_usage("--check: \"%s\" is a built-in rule's name", c->name);
-	if (rule_known(c->name))
+	if (mb_dq_find(V.dq, c->name) >= 0)
 		bad_usage("--check: two checks named \"%s\"", c->name);
 	c->e = mb_expr_parse(c->src);
 	if (c->e == NULL)
@@ -1300,19 +1072,12 @@ cleanup(void)
 	for (i = 0; i < V.nnfs; i++)
 		free(V.nfs[i].field);
 	free(V.nfs);
-	for (i = 0; i < V.nexps; i++) {
-		free(V.exps[i].rule);
-		free(V.exps[i].field);
-		free(V.exps[i].config);
-	}
-	free(V.exps);
+	mb_dq_free(V.dq);
 	mb_schema_free(V.schema);
 	mb_schema_res_free(&V.sres);
 	free(V.pexp);
 	free(V.fails);
 	mb_buf_free(&V.errtext);
-	free(V.rep);
-	free(V.reptmp);
 }
 
 /* No record is lost: when a rule quarantines (the default action, and
@@ -1325,18 +1090,18 @@ need_quarantine(void)
 
 	if (V.qpath != NULL)
 		return;
-	for (i = 0; i < V.nexps; i++) {
-		if (V.exps[i].action != A_QUARANTINE)
+	for (i = 0; i < mb_dq_count(V.dq); i++) {
+		if (mb_dq_action(V.dq, i) != A_QUARANTINE)
 			continue;
 		for (j = 0; j < i; j++)
-			if (V.exps[j].action == A_QUARANTINE &&
-			    strcmp(V.exps[j].rule, V.exps[i].rule) == 0)
+			if (mb_dq_action(V.dq, j) == A_QUARANTINE &&
+			    strcmp(mb_dq_rule(V.dq, j), mb_dq_rule(V.dq, i)) == 0)
 				break;
 		if (j < i)
 			continue;
 		if (rules.len)
 			mb_buf_adds(&rules, ", ");
-		mb_buf_adds(&rules, V.exps[i].rule);
+		mb_buf_adds(&rules, mb_dq_rule(V.dq, i));
 	}
 	if (rules.len == 0)
 		return;
@@ -1381,10 +1146,10 @@ main(int argc, char *argv[])
 	const char *schemapath = NULL;
 	mb_rec *r;
 	mb_line ln;
-	size_t sz;
 
 	mb_prog_init(argv[0]);
 	V.now = mb_time_now_ms();
+	V.dq = mb_dq_new("mb-validate");
 	V.qfd = -1;
 	V.complete = 1;
 	while ((c = getopt_long(argc, argv, "c:q:r:s:u:", lo, NULL)) != -1) {
@@ -1452,8 +1217,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	V.parseexp = add_expect("parse", NULL, "expect_records_to_be_parseable",
-	    NULL);
+	V.parseexp = mb_dq_add(V.dq, "parse", NULL,
+	    "expect_records_to_be_parseable", NULL, 1);
 	if (schemapath != NULL) {
 		load_schema(schemapath);
 		schema_expects();
@@ -1485,14 +1250,7 @@ main(int argc, char *argv[])
 	}
 	if (V.rpath != NULL) {
 		struct sigaction sa;
-		sz = 4096;
-		for (i = 0; i < V.nexps; i++)
-			sz += 512 + strlen(V.exps[i].config) +
-			    NPARTIAL * (PARTMAX + 20);
-		V.repcap = sz;
-		V.rep = mb_xmalloc(sz);
-		V.reptmp = mb_xmalloc(strlen(V.rpath) + 8);
-		snprintf(V.reptmp, strlen(V.rpath) + 8, "%s.tmp", V.rpath);
+		mb_dq_prepare(V.dq, V.rpath);
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = onterm;
 		sigemptyset(&sa.sa_mask);

@@ -15,11 +15,16 @@
  *                                   ops (name=json sets, -name deletes,
  *                                   name:=json sets by a name that is not
  *                                   an mb_name); PLAN: "plan" or "-"
+ *   engine-check dq REPORT          each line "add RULE FIELD|- TYPE all|some",
+ *                                   "fail I REC [VALUE]", "action I N" or
+ *                                   "write ALL CHECKED COMPLETE"
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mb.h"
+#include "dq.h"
 #include "dim.h"
 #include "dparts.h"
 #include "mask.h"
@@ -152,6 +157,48 @@ do_patch(int argc, char **argv, mb_in *in)
 	return 0;
 }
 
+static int
+do_dq(const char *path, mb_in *in)
+{
+	static const char *const names[] = { "records_in", "passed" };
+	mb_dq *q = mb_dq_new("engine-check");
+	mb_line l;
+	int prepared = 0;
+
+	while (mb_in_line(in, &l) == 1) {
+		char *s = strndup(l.p, l.len), *save = NULL;
+		char *w = strtok_r(s, " ", &save), *a = strtok_r(NULL, " ", &save);
+		char *b = strtok_r(NULL, " ", &save), *c = strtok_r(NULL, " ", &save);
+		char *d = strtok_r(NULL, "", &save);
+
+		if (w && strcmp(w, "add") == 0 && a && b && c && d)
+			mb_buf_printf(&out, "%d\n", mb_dq_add(q, a,
+			    strcmp(b, "-") ? b : NULL, c, NULL,
+			    strcmp(d, "all") == 0));
+		else if (w && strcmp(w, "fail") == 0 && a && b)
+			mb_dq_fail(q, atoi(a), strtoull(b, NULL, 10), c ? l.p +
+			    (c - s) : NULL, c ? l.len - (size_t)(c - s) : 0);
+		else if (w && strcmp(w, "action") == 0 && a && b)
+			mb_dq_set_action(q, atoi(a), atoi(b));
+		else if (w && strcmp(w, "write") == 0 && a && b && c) {
+			uint64_t vals[2] = { strtoull(a, NULL, 10),
+			    strtoull(b, NULL, 10) };
+			mb_dq_stats st = { vals[0], vals[1], names, vals, 2,
+			    atoi(c) };
+			if (!prepared++)
+				mb_dq_prepare(q, path);
+			if (mb_dq_write(q, &st) < 0)
+				mb_buf_printf(&out, "error: %s\n", strerror(errno));
+		} else
+			mb_buf_printf(&out, "bad line: %.*s\n", (int)l.len, l.p);
+		free(s);
+	}
+	mb_buf_printf(&out, "find parse=%d nosuch=%d\n", mb_dq_find(q, "parse"),
+	    mb_dq_find(q, "nosuch"));
+	mb_dq_free(q);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -170,7 +217,9 @@ main(int argc, char *argv[])
 		unhex(argv[2], &key);
 		mb_hmac_init(&h, key.p, key.len);
 	}
-	if (strcmp(mode, "dim") == 0 && argc > 3)
+	if (strcmp(mode, "dq") == 0 && argc > 2)
+		rc = do_dq(argv[2], in);
+	else if (strcmp(mode, "dim") == 0 && argc > 3)
 		rc = do_dim(argc - 2, argv + 2, in);
 	else if (strcmp(mode, "patch") == 0 && argc > 2)
 		rc = do_patch(argc - 2, argv + 2, in);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The engines mb-enrich is built on, through the engine-check driver:
-# masking (SHA-256, HMAC, keys), date parts, dimension tables, patches.
+# masking (SHA-256, HMAC, keys), date parts, dimension tables, patches,
+# and the data-quality report mb-validate writes.
 
 load helper
 
@@ -193,4 +194,36 @@ EOF
 	run bash -c "python3 -c 'import json; print(json.dumps({\"k%d\" % i: i for i in range(100000)}))' | engine-check patch - \$(python3 -c 'print(\" \".join(\"k%d:=0\" % i for i in range(0, 100000, 7)))') | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[\"k7\"], d[\"k8\"])'"
 	assert_success
 	assert_output '100000 0 8'
+}
+
+@test "dq: expectations count each record once, keep 20 values (long ones shortened), and render the report" {
+	cd "$BATS_TEST_TMPDIR"
+	{
+		echo 'add parse - expect_records_to_be_parseable all'
+		echo 'add schema qty expect_column_values_to_match_schema some'
+		echo 'fail 1 1 "x"'
+		echo 'fail 1 1 "the same record again"'
+		echo 'fail 1 2'
+		echo 'fail 0 3 "not json"'
+		python3 -c "print('fail 1 4 \"' + 'é' * 200 + '\"')"
+		python3 -c "print('fail 1 5 {\"k\": \"' + 'v' * 300 + '\"}')"
+		echo 'action 1 2'
+		echo 'write 5 4 0'
+	} > in
+	run engine-check dq dq.json < in
+	assert_success
+	assert_output - <<'EOF'
+0
+1
+find parse=0 nosuch=-1
+EOF
+	run jq -c '.results[] | [.expectation_config.meta.action, .result.element_count, .result.unexpected_count, .result.unexpected_percent, (.result.partial_unexpected_list | map(tostring | .[0:24]))]' dq.json
+	assert_output - <<'EOF'
+["quarantine",5,1,20,["not json"]]
+["drop",4,4,100,["x","null","éééééééééééééééééééééééé","(object of 309 bytes)"]]
+EOF
+	run jq -c '[.success, .statistics, .records_in, .passed, .meta.complete]' dq.json
+	assert_output '[false,{"evaluated_expectations":2,"successful_expectations":0,"unsuccessful_expectations":2,"success_percent":0},5,4,false]'
+	run jq -r '.results[1].result.partial_unexpected_list[2] | length' dq.json
+	assert_output 62
 }

@@ -447,6 +447,21 @@ EOF
 	assert_equal "$(jq -c '[.records_in, .passed, .quarantined, .meta.complete]' "$R")" '[3,1,2,false]'
 }
 
+@test "one 16 MB line of 1,000,000 keys: memory a small multiple of the line, 100 failures listed" {
+	python3 -c "print('{' + ','.join('\"k%d\":%d' % (i, i) for i in range(1000000)) + '}')" > "$BATS_TEST_TMPDIR/big"
+	# (ASan keeps freed memory for a while unless told not to)
+	ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=0" /usr/bin/time -f %M -o "$BATS_TEST_TMPDIR/rss" \
+	    mb-validate --schema "$SCHEMA" -q "$Q" "$BATS_TEST_TMPDIR/big" > /dev/null
+	line=$(wc -c < "$BATS_TEST_TMPDIR/big")
+	rss=$(( $(cat "$BATS_TEST_TMPDIR/rss") * 1024 ))
+	echo "line $line bytes, peak RSS $rss bytes"
+	[ "$rss" -lt $(( 8 * line )) ]
+	# the quarantine record: the line and 101 errors, not a million
+	[ "$(wc -c < "$Q")" -lt $(( line + 20000 )) ]
+	run jq -c '._errors | [length, .[0], .[100]]' "$Q"
+	assert_output '[101,{"rule":"schema","field":"k0","message":"field not allowed by the schema"},{"rule":"schema","field":null,"message":"999912 more schema failures not listed"}]'
+}
+
 @test "conservation on generated dirty data: in = passed + quarantined + dropped" {
 	mb-gen -n 3000 --dirty 0.1 --seed 3 | mb-ingest 2>/dev/null \
 	    | mb-validate --schema "$SCHEMA" --unique order_id --check "$CHECK" \
