@@ -179,8 +179,12 @@ mb_dec_div(mb_dec a, mb_dec b, int scale, mb_dec *out)
 		num *= 10;
 		shift--;
 	}
+	/* Fewer digits wanted than a has: scale the divisor up instead of
+	 * cutting a's digits, so the rounding sees all of them. */
 	while (shift < 0) {
-		num /= 10;
+		if (b.v > LIMIT / 10)
+			return mb_seterr("decimal overflow");
+		b.v *= 10;
 		shift++;
 	}
 	q = num / b.v;

@@ -1,0 +1,818 @@
+/*
+ * rfm.c: the RFM engine behind mb-rfm.  Reads nothing itself: the tool
+ * hands it order lines (or state records), it keeps one state per
+ * customer in a hash table, and at the end it ranks, bins and names the
+ * customers.  See rfm.h for the contract.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mb.h"
+#include "expr.h"
+#include "htab.h"
+#include "rfm.h"
+
+#define DAY_MS 86400000LL
+
+typedef struct cust {
+	mb_dec sum;
+	int64_t last;
+	uint64_t lines;
+	uint64_t norders;
+	uint32_t idx;		/* entry number in the customer table */
+} cust;
+
+struct mb_rfm {
+	char *customer, *time, *amount, *order, *where;
+	mb_htab *cust;		/* id text -> cust */
+	mb_htab *orders;	/* 4-byte customer number + order id -> nothing */
+	uint64_t nulls;
+	int seen_header;
+	/* the last customer and order added: lines of one order come together */
+	mb_buf lastc, lasto, key;
+	long lastci;
+	long lastoc;
+	/* scoring */
+	mb_rfm_row *rows;
+	size_t nrows;
+};
+
+static char *
+dupornull(const char *s)
+{
+	return s != NULL ? mb_xstrdup(s) : NULL;
+}
+
+mb_rfm *
+mb_rfm_new(const mb_rfm_conf *conf)
+{
+	mb_rfm *s = mb_xcalloc(1, sizeof(*s));
+
+	s->customer = mb_xstrdup(conf->customer);
+	s->time = mb_xstrdup(conf->time);
+	s->amount = mb_xstrdup(conf->amount);
+	s->order = dupornull(conf->order);
+	s->where = dupornull(conf->where);
+	s->cust = mb_htab_new(sizeof(cust));
+	if (s->order != NULL)
+		s->orders = mb_htab_new(1);
+	s->lastci = -1;
+	s->lastoc = -1;
+	return s;
+}
+
+void
+mb_rfm_free(mb_rfm *s)
+{
+	if (s == NULL)
+		return;
+	free(s->customer);
+	free(s->time);
+	free(s->amount);
+	free(s->order);
+	free(s->where);
+	mb_htab_free(s->cust);
+	mb_htab_free(s->orders);
+	mb_buf_free(&s->lastc);
+	mb_buf_free(&s->lasto);
+	mb_buf_free(&s->key);
+	free(s->rows);
+	free(s);
+}
+
+static cust *
+get_cust(mb_rfm *s, const char *id, size_t n)
+{
+	cust *c;
+	int created;
+
+	if (s->lastci >= 0 && s->lastc.len == n && memcmp(s->lastc.p, id, n) == 0)
+		return mb_htab_entry(s->cust, (size_t)s->lastci, NULL, NULL);
+	c = mb_htab_put(s->cust, id, n, &created);
+	if (created) {
+		c->idx = (uint32_t)(mb_htab_count(s->cust) - 1);
+		c->last = INT64_MIN;
+	}
+	s->lastci = (long)c->idx;
+	mb_buf_reset(&s->lastc);
+	mb_buf_add(&s->lastc, id, n);
+	return c;
+}
+
+/* Counts order `o` for customer c once. */
+static void
+add_order(mb_rfm *s, cust *c, const char *o, size_t n)
+{
+	int created;
+	uint32_t ci = c->idx;
+
+	if (s->lastoc == (long)ci && s->lasto.len == n &&
+	    memcmp(s->lasto.p, o, n) == 0)
+		return;
+	mb_buf_reset(&s->key);
+	mb_buf_add(&s->key, &ci, sizeof(ci));
+	mb_buf_add(&s->key, o, n);
+	mb_htab_put(s->orders, s->key.p, s->key.len, &created);
+	if (created)
+		c->norders++;
+	s->lastoc = (long)ci;
+	mb_buf_reset(&s->lasto);
+	mb_buf_add(&s->lasto, o, n);
+}
+
+int
+mb_rfm_add(mb_rfm *s, const char *id, size_t cn, int64_t ms, mb_dec amount,
+    const char *order, size_t on)
+{
+	cust *c = get_cust(s, id, cn);
+
+	if (mb_dec_add(c->sum, amount, &c->sum) < 0)
+		return mb_seterr("customer %.*s: monetary sum: %s",
+		    (int)(cn > 64 ? 64 : cn), id, mb_errmsg());
+	if (ms > c->last)
+		c->last = ms;
+	c->lines++;
+	if (s->orders != NULL)
+		add_order(s, c, order, on);
+	return 0;
+}
+
+void
+mb_rfm_add_null(mb_rfm *s, uint64_t n)
+{
+	s->nulls += n;
+}
+
+uint64_t
+mb_rfm_nulls(const mb_rfm *s)
+{
+	return s->nulls;
+}
+
+size_t
+mb_rfm_count(const mb_rfm *s)
+{
+	return mb_htab_count(s->cust);
+}
+
+int64_t
+mb_rfm_max_time(const mb_rfm *s)
+{
+	int64_t m = INT64_MIN;
+	size_t i, n = mb_htab_count(s->cust);
+
+	for (i = 0; i < n; i++) {
+		const cust *c = mb_htab_entry(s->cust, i, NULL, NULL);
+		if (c->last > m)
+			m = c->last;
+	}
+	return m;
+}
+
+/* ---- customer order -------------------------------------------------- */
+
+static int
+keycmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int d = memcmp(a, b, an < bn ? an : bn);
+
+	if (d != 0)
+		return d;
+	return an < bn ? -1 : an > bn;
+}
+
+static int
+cmp_entry(const void *x, const void *y, void *ctx)
+{
+	const mb_htab *h = ctx;
+	const char *a, *b;
+	size_t an, bn;
+
+	mb_htab_entry(h, *(const size_t *)x, &a, &an);
+	mb_htab_entry(h, *(const size_t *)y, &b, &bn);
+	return keycmp(a, an, b, bn);
+}
+
+/* Entry numbers of a table in key order (customer ids: byte order). */
+static size_t *
+sorted_entries(const mb_htab *h, size_t *count)
+{
+	size_t i, n = mb_htab_count(h), *ix = mb_xmalloc((n ? n : 1) * sizeof(size_t));
+
+	for (i = 0; i < n; i++)
+		ix[i] = i;
+	qsort_r(ix, n, sizeof(size_t), cmp_entry, (void *)h);
+	*count = n;
+	return ix;
+}
+
+/* ---- state ------------------------------------------------------------- */
+
+static void
+add_name(mb_buf *b, const char *key, const char *v)
+{
+	mb_buf_printf(b, ",\"%s\":", key);
+	if (v == NULL)
+		mb_buf_adds(b, "null");
+	else
+		mb_buf_json_str(b, v, strlen(v));
+}
+
+static int
+cmp_order(const void *x, const void *y, void *ctx)
+{
+	const mb_htab *h = ctx;
+	const char *a, *b;
+	size_t an, bn;
+
+	mb_htab_entry(h, *(const size_t *)x, &a, &an);
+	mb_htab_entry(h, *(const size_t *)y, &b, &bn);
+	return keycmp(a + 4, an - 4, b + 4, bn - 4);
+}
+
+void
+mb_rfm_state_write(mb_rfm *s, mb_buf *b)
+{
+	size_t n, i, j, *ix = sorted_entries(s->cust, &n);
+	size_t *start = NULL, *ord = NULL, no = 0;
+
+	mb_buf_printf(b, "{\"mb_state\":\"mb-rfm\",\"version\":%d",
+	    MB_RFM_STATE_VERSION);
+	add_name(b, "customer", s->customer);
+	add_name(b, "time", s->time);
+	add_name(b, "amount", s->amount);
+	add_name(b, "order", s->order);
+	add_name(b, "where", s->where);
+	mb_buf_printf(b, ",\"customers\":%zu,\"null_customers\":%llu}\n", n,
+	    (unsigned long long)s->nulls);
+	if (s->orders != NULL) {
+		/* the orders of customer c: ord[start[c] .. start[c+1]) */
+		no = mb_htab_count(s->orders);
+		start = mb_xcalloc(n + 1, sizeof(size_t));
+		ord = mb_xmalloc((no ? no : 1) * sizeof(size_t));
+		for (i = 0; i < no; i++) {
+			const char *k;
+			uint32_t ci;
+			mb_htab_entry(s->orders, i, &k, NULL);
+			memcpy(&ci, k, sizeof(ci));
+			start[ci + 1]++;
+		}
+		for (i = 0; i < n; i++)
+			start[i + 1] += start[i];
+		for (i = 0; i < no; i++) {
+			const char *k;
+			uint32_t ci;
+			mb_htab_entry(s->orders, i, &k, NULL);
+			memcpy(&ci, k, sizeof(ci));
+			ord[start[ci]++] = i;
+		}
+		/* start[c] is now the end of c's run; shift back */
+		for (i = n; i > 0; i--)
+			start[i] = start[i - 1];
+		start[0] = 0;
+	}
+	for (i = 0; i < n; i++) {
+		const char *id;
+		size_t idn;
+		const cust *c = mb_htab_entry(s->cust, ix[i], &id, &idn);
+
+		mb_buf_adds(b, "{\"id\":");
+		mb_buf_json_str(b, id, idn);
+		mb_buf_printf(b, ",\"last_ms\":%lld,\"lines\":%llu,\"monetary\":",
+		    (long long)c->last, (unsigned long long)c->lines);
+		mb_buf_dec(b, c->sum);
+		if (s->orders != NULL) {
+			size_t a = start[c->idx], e = start[c->idx + 1];
+			qsort_r(ord + a, e - a, sizeof(size_t), cmp_order, s->orders);
+			mb_buf_adds(b, ",\"orders\":[");
+			for (j = a; j < e; j++) {
+				const char *k;
+				size_t kn;
+				mb_htab_entry(s->orders, ord[j], &k, &kn);
+				if (j > a)
+					mb_buf_addc(b, ',');
+				mb_buf_json_str(b, k + 4, kn - 4);
+			}
+			mb_buf_addc(b, ']');
+		}
+		mb_buf_adds(b, "}\n");
+	}
+	free(start);
+	free(ord);
+	free(ix);
+}
+
+/* The string value of field k, unescaped into out; 1 when null, 0 when a
+ * string, -1 otherwise. */
+static int
+rec_strornull(const mb_rec *r, const char *k, mb_buf *out)
+{
+	int v = mb_rec_find(r, k);
+
+	mb_buf_reset(out);
+	if (mb_rec_type(r, v) == MB_T_NULL)
+		return 1;
+	if (mb_rec_type(r, v) != MB_T_STR)
+		return -1;
+	mb_rec_str(r, v, out);
+	return 0;
+}
+
+static int
+same(const char *want, mb_buf *have, int isnull)
+{
+	if (want == NULL || isnull)
+		return want == NULL && isnull;
+	return strlen(want) == have->len && memcmp(want, have->p, have->len) == 0;
+}
+
+static int
+read_header(mb_rfm *s, const mb_rec *r, int *conflict)
+{
+	static const char *keys[] = { "customer", "time", "amount", "order", "where" };
+	const char *want[5];
+	mb_buf v = { 0 };
+	int64_t ver, nulls;
+	int i, rc;
+
+	want[0] = s->customer;
+	want[1] = s->time;
+	want[2] = s->amount;
+	want[3] = s->order;
+	want[4] = s->where;
+	if (rec_strornull(r, "mb_state", &v) != 0 || v.len != 6 ||
+	    memcmp(v.p, "mb-rfm", 6) != 0) {
+		mb_buf_free(&v);
+		*conflict = 1;
+		return mb_seterr("not an mb-rfm state");
+	}
+	if (mb_rec_int(r, mb_rec_find(r, "version"), &ver) < 0 ||
+	    ver != MB_RFM_STATE_VERSION) {
+		mb_buf_free(&v);
+		*conflict = 1;
+		return mb_seterr("state format version %s, this mb-rfm reads %d",
+		    mb_rec_type(r, mb_rec_find(r, "version")) == MB_T_NUM ?
+		    "other" : "missing", MB_RFM_STATE_VERSION);
+	}
+	for (i = 0; i < 5; i++) {
+		rc = rec_strornull(r, keys[i], &v);
+		if (rc < 0) {
+			mb_buf_free(&v);
+			return mb_seterr("state header: \"%s\" is not a string or null",
+			    keys[i]);
+		}
+		if (!same(want[i], &v, rc)) {
+			mb_buf w = { 0 };
+			*conflict = 1;
+			if (rc)
+				mb_buf_adds(&w, "none");
+			else
+				mb_buf_json_str(&w, v.p, v.len);
+			mb_buf_adds(&w, ", not ");
+			if (want[i] == NULL)
+				mb_buf_adds(&w, "none");
+			else
+				mb_buf_json_str(&w, want[i], strlen(want[i]));
+			mb_seterr("a state made with --%s %s", keys[i], mb_buf_cstr(&w));
+			mb_buf_free(&w);
+			mb_buf_free(&v);
+			return -1;
+		}
+	}
+	mb_buf_free(&v);
+	if (mb_rec_int(r, mb_rec_find(r, "null_customers"), &nulls) < 0 || nulls < 0)
+		return mb_seterr("state header: \"null_customers\": %s",
+		    nulls < 0 ? "negative" : mb_errmsg());
+	s->nulls += (uint64_t)nulls;
+	s->seen_header = 1;
+	return 0;
+}
+
+int
+mb_rfm_state_read(mb_rfm *s, const mb_rec *r, int *conflict)
+{
+	int vid, vo, i, no;
+	int64_t last, lines;
+	mb_dec m;
+	mb_buf id = { 0 }, o = { 0 };
+	cust *c;
+
+	*conflict = 0;
+	if (mb_rec_find(r, "mb_state") >= 0)
+		return read_header(s, r, conflict);
+	if (!s->seen_header)
+		return mb_seterr("a customer record before any state header "
+		    "(not mb-rfm --partial output?)");
+	vid = mb_rec_find(r, "id");
+	if (mb_rec_type(r, vid) != MB_T_STR)
+		return mb_seterr("state record: \"id\": not a string");
+	if (mb_rec_int(r, mb_rec_find(r, "last_ms"), &last) < 0)
+		return mb_seterr("state record: \"last_ms\": %s", mb_errmsg());
+	if (mb_rec_int(r, mb_rec_find(r, "lines"), &lines) < 0 || lines < 1)
+		return mb_seterr("state record: \"lines\": %s",
+		    lines < 1 ? "not a positive count" : mb_errmsg());
+	if (mb_rec_dec(r, mb_rec_find(r, "monetary"), &m) < 0)
+		return mb_seterr("state record: \"monetary\": %s", mb_errmsg());
+	vo = mb_rec_find(r, "orders");
+	if (s->orders != NULL && mb_rec_type(r, vo) != MB_T_ARR)
+		return mb_seterr("state record: \"orders\": not an array");
+	if (s->orders == NULL && vo >= 0)
+		return mb_seterr("state record: \"orders\" in a state without --order");
+	mb_rec_str(r, vid, &id);
+	c = get_cust(s, id.p, id.len);
+	mb_buf_free(&id);
+	if (mb_dec_add(c->sum, m, &c->sum) < 0) {
+		mb_buf_free(&o);
+		return mb_seterr("state record: monetary sum: %s", mb_errmsg());
+	}
+	if (last > c->last)
+		c->last = last;
+	c->lines += (uint64_t)lines;
+	if (s->orders != NULL) {
+		no = mb_rec_len(r, vo);
+		for (i = 0; i < no; i++) {
+			int ov = mb_rec_child(r, vo, i, NULL);
+			if (mb_rec_type(r, ov) != MB_T_STR) {
+				mb_buf_free(&o);
+				return mb_seterr("state record: \"orders\": not a string");
+			}
+			mb_buf_reset(&o);
+			mb_rec_str(r, ov, &o);
+			add_order(s, c, o.p, o.len);
+		}
+	}
+	mb_buf_free(&o);
+	return 0;
+}
+
+int
+mb_rfm_state_conf(const mb_rec *r, mb_rfm_conf *conf, mb_buf *scratch)
+{
+	static const char *keys[] = { "customer", "time", "amount", "order", "where" };
+	const char **dst[5];
+	size_t off[5];
+	int isnull[5], i;
+
+	dst[0] = &conf->customer;
+	dst[1] = &conf->time;
+	dst[2] = &conf->amount;
+	dst[3] = &conf->order;
+	dst[4] = &conf->where;
+	if (mb_rec_find(r, "mb_state") < 0)
+		return mb_seterr("not a state header");
+	mb_buf_reset(scratch);
+	for (i = 0; i < 5; i++) {
+		int v = mb_rec_find(r, keys[i]);
+		off[i] = scratch->len;
+		isnull[i] = mb_rec_type(r, v) != MB_T_STR;
+		if (isnull[i] && i < 3)
+			return mb_seterr("state header: \"%s\": not a string", keys[i]);
+		if (!isnull[i])
+			mb_rec_str(r, v, scratch);
+		mb_buf_addc(scratch, '\0');
+	}
+	for (i = 0; i < 5; i++)
+		*dst[i] = isnull[i] ? NULL : scratch->p + off[i];
+	return 0;
+}
+
+/* ---- scoring ------------------------------------------------------------ */
+
+/* numpy's linear interpolation, the branch for t >= 0.5 included. */
+static double
+lerp(double a, double b, double t)
+{
+	double d = b - a;
+
+	if (t >= 0.5)
+		return b - d * (1 - t);
+	return a + d * t;
+}
+
+/*
+ * pandas 2 qcut(x, bins) over the ranks 1..n: the edges are
+ * Series.quantile(linspace(0, 1, bins + 1)), which is numpy's percentile
+ * of q * 100 with the linear method, in doubles; a rank belongs to the
+ * first bin whose upper edge it does not exceed (the first bin also takes
+ * its lower edge).  The doubles matter: with 3 bins and n = 4 the exact
+ * edge 2 is computed as 1.9999999999999998, and rank 2 goes to bin 2.
+ */
+static void
+edges(uint64_t n, int bins, double *e)
+{
+	double step = 1.0 / bins, last = (double)(n - 1);
+	int k;
+
+	for (k = 0; k <= bins; k++) {
+		double q = k == bins ? 1.0 : (double)k * step, v, prev;
+		q = q * 100.0;
+		q = q / 100.0;
+		v = last * q;
+		prev = floor(v);
+		if (v >= last)
+			e[k] = (double)n;	/* the last value */
+		else
+			e[k] = lerp(prev + 1, prev + 2, v - prev);
+	}
+}
+
+static int
+bin_of(const double *e, int bins, uint64_t r)
+{
+	double x = (double)r;
+	int k = 0;
+
+	if (x == e[0])
+		return 1;
+	while (k <= bins && e[k] < x)
+		k++;
+	return k > bins ? bins : k;
+}
+
+int
+mb_rfm_bin(uint64_t r, uint64_t n, int bins)
+{
+	double e[MB_RFM_MAXBINS + 1];
+
+	if (n == 0 || r < 1 || r > n || bins < 1 || bins > MB_RFM_MAXBINS)
+		return 0;
+	edges(n, bins, e);
+	return bin_of(e, bins, r);
+}
+
+typedef struct rankctx {
+	const mb_rfm_row *rows;
+	int what;
+} rankctx;
+
+static int
+cmp_rank(const void *x, const void *y, void *ctx)
+{
+	const rankctx *c = ctx;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	const mb_rfm_row *a = &c->rows[i], *b = &c->rows[j];
+	int d = 0;
+
+	switch (c->what) {
+	case 0:
+		d = a->recency_days < b->recency_days ? -1 :
+		    a->recency_days > b->recency_days;
+		break;
+	case 1:
+		d = a->frequency < b->frequency ? -1 : a->frequency > b->frequency;
+		break;
+	default:
+		d = mb_dec_cmp(a->monetary, b->monetary);
+		break;
+	}
+	/* ties: the customer order, which is the row order */
+	return d != 0 ? d : (i < j ? -1 : i > j);
+}
+
+int
+mb_rfm_score(mb_rfm *s, int64_t as_of, int bins, mb_rfm_row **rows, size_t *n)
+{
+	size_t i, k, cnt, *ix = sorted_entries(s->cust, &cnt);
+	double e[MB_RFM_MAXBINS + 1];
+	rankctx rc;
+
+	free(s->rows);
+	s->rows = mb_xcalloc(cnt ? cnt : 1, sizeof(mb_rfm_row));
+	s->nrows = cnt;
+	for (i = 0; i < cnt; i++) {
+		mb_rfm_row *w = &s->rows[i];
+		const cust *c = mb_htab_entry(s->cust, ix[i], &w->cust, &w->cn);
+		if (c->last > as_of) {
+			free(ix);
+			return mb_seterr("customer %.*s has a time after the --as-of time",
+			    (int)(w->cn > 64 ? 64 : w->cn), w->cust);
+		}
+		w->last_ms = c->last;
+		w->recency_days = (as_of - c->last) / DAY_MS;
+		w->frequency = s->orders != NULL ? c->norders : c->lines;
+		w->monetary = c->sum;
+	}
+	if (cnt > 0)
+		edges(cnt, bins, e);
+	rc.rows = s->rows;
+	for (k = 0; k < 3; k++) {
+		rc.what = (int)k;
+		for (i = 0; i < cnt; i++)
+			ix[i] = i;
+		qsort_r(ix, cnt, sizeof(size_t), cmp_rank, &rc);
+		for (i = 0; i < cnt; i++) {
+			int b = bin_of(e, bins, i + 1);
+			mb_rfm_row *w = &s->rows[ix[i]];
+			if (k == 0)
+				w->r = bins + 1 - b;
+			else if (k == 1)
+				w->f = b;
+			else
+				w->m = b;
+		}
+	}
+	free(ix);
+	*rows = s->rows;
+	*n = cnt;
+	return 0;
+}
+
+/* ---- segment maps --------------------------------------------------- */
+
+typedef struct seg {
+	char *name;
+	char *pattern;
+	int rfm;		/* matched against three digits, not two */
+	mb_regex *re;
+} seg;
+
+struct mb_rfm_segs {
+	seg *v;
+	int n;
+	int bins;		/* the bin count table[] was made for */
+	short table[MB_RFM_MAXBINS][MB_RFM_MAXBINS][MB_RFM_MAXBINS];
+};
+
+static int
+segs_add(mb_rfm_segs *g, const char *name, size_t nn, const char *pat,
+    size_t pn, int rfm)
+{
+	char err[256];
+	mb_regex *re = mb_regex_compile(pat, pn, err, sizeof(err));
+	seg *s;
+
+	if (re == NULL)
+		return mb_seterr("pattern \"%.*s\": %s", (int)pn, pat, err);
+	g->v = mb_xrealloc(g->v, ((size_t)g->n + 1) * sizeof(seg));
+	s = &g->v[g->n++];
+	s->name = mb_xstrndup(name, nn);
+	s->pattern = mb_xstrndup(pat, pn);
+	s->rfm = rfm;
+	s->re = re;
+	return 0;
+}
+
+mb_rfm_segs *
+mb_rfm_segs_default(void)
+{
+	/* The R-F grid of the usual pandas recipe, best to worst. */
+	static const char *def[][2] = {
+		{ "Champions", "^5[45]$" },
+		{ "Loyal Customers", "^[34][45]$" },
+		{ "Potential Loyalists", "^[45][23]$" },
+		{ "New Customers", "^51$" },
+		{ "Promising", "^41$" },
+		{ "Need Attention", "^33$" },
+		{ "About to Sleep", "^3[12]$" },
+		{ "At Risk", "^[12][34]$" },
+		{ "Can't Lose Them", "^[12]5$" },
+		{ "Hibernating", "^[12][12]$" },
+	};
+	mb_rfm_segs *g = mb_xcalloc(1, sizeof(*g));
+	size_t i;
+
+	for (i = 0; i < sizeof(def) / sizeof(def[0]); i++)
+		segs_add(g, def[i][0], strlen(def[i][0]), def[i][1],
+		    strlen(def[i][1]), 0);
+	return g;
+}
+
+mb_rfm_segs *
+mb_rfm_segs_parse(const char *text, size_t n, int bins, long *errline)
+{
+	mb_rfm_segs *g = mb_xcalloc(1, sizeof(*g));
+	mb_rec *r = mb_rec_new();
+	mb_buf name = { 0 }, pat = { 0 }, on = { 0 };
+	const char *p = text, *end = text + n;
+	long line = 0;
+
+	*errline = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p), k;
+		int vn, vp, vo, rfm = 0;
+
+		line++;
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		for (k = 0; k < len && (p[k] == ' ' || p[k] == '\t'); k++)
+			;
+		if (k == len)
+			goto next;
+		if (mb_rec_parse(r, p, len) < 0) {
+			goto fail;
+		}
+		vn = mb_rec_find(r, "name");
+		vp = mb_rec_find(r, "pattern");
+		vo = mb_rec_find(r, "on");
+		if (mb_rec_type(r, vn) != MB_T_STR || mb_rec_type(r, vp) != MB_T_STR) {
+			mb_seterr("expected {\"name\": \"...\", \"pattern\": \"...\"}");
+			goto fail;
+		}
+		mb_buf_reset(&name);
+		mb_buf_reset(&pat);
+		mb_buf_reset(&on);
+		mb_rec_str(r, vn, &name);
+		mb_rec_str(r, vp, &pat);
+		if (vo >= 0) {
+			if (mb_rec_type(r, vo) == MB_T_STR)
+				mb_rec_str(r, vo, &on);
+			if (on.len == 3 && memcmp(on.p, "rfm", 3) == 0)
+				rfm = 1;
+			else if (!(on.len == 2 && memcmp(on.p, "rf", 2) == 0)) {
+				mb_seterr("\"on\": expected \"rf\" or \"rfm\"");
+				goto fail;
+			}
+		}
+		if (name.len == 0) {
+			mb_seterr("empty segment name");
+			goto fail;
+		}
+		if (segs_add(g, name.p, name.len, pat.p, pat.len, rfm) < 0)
+			goto fail;
+next:
+		p = nl ? nl + 1 : end;
+	}
+	mb_rec_free(r);
+	mb_buf_free(&name);
+	mb_buf_free(&pat);
+	mb_buf_free(&on);
+	if (g->n == 0) {
+		mb_rfm_segs_free(g);
+		mb_seterr("no segments");
+		return NULL;
+	}
+	if (mb_rfm_segs_check(g, bins) < 0) {
+		mb_rfm_segs_free(g);
+		return NULL;
+	}
+	return g;
+fail:
+	*errline = line;
+	mb_rec_free(r);
+	mb_buf_free(&name);
+	mb_buf_free(&pat);
+	mb_buf_free(&on);
+	mb_rfm_segs_free(g);
+	return NULL;
+}
+
+void
+mb_rfm_segs_free(mb_rfm_segs *g)
+{
+	int i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->n; i++) {
+		free(g->v[i].name);
+		free(g->v[i].pattern);
+		mb_regex_free(g->v[i].re);
+	}
+	free(g->v);
+	free(g);
+}
+
+int
+mb_rfm_segs_count(const mb_rfm_segs *g)
+{
+	return g->n;
+}
+
+const char *
+mb_rfm_segs_name(const mb_rfm_segs *g, int i)
+{
+	return g->v[i].name;
+}
+
+int
+mb_rfm_segs_check(mb_rfm_segs *g, int bins)
+{
+	int r, f, m, i;
+	char d[3];
+
+	for (r = 1; r <= bins; r++)
+		for (f = 1; f <= bins; f++)
+			for (m = 1; m <= bins; m++) {
+				d[0] = (char)('0' + r);
+				d[1] = (char)('0' + f);
+				d[2] = (char)('0' + m);
+				for (i = 0; i < g->n; i++)
+					if (mb_regex_match(g->v[i].re, d,
+					    g->v[i].rfm ? 3 : 2))
+						break;
+				if (i == g->n)
+					return mb_seterr("scores R %d, F %d, M %d (rfm_score "
+					    "\"%.3s\") match no segment", r, f, m, d);
+				g->table[r - 1][f - 1][m - 1] = (short)i;
+			}
+	g->bins = bins;
+	return 0;
+}
+
+int
+mb_rfm_segs_find(const mb_rfm_segs *g, int r, int f, int m)
+{
+	return g->table[r - 1][f - 1][m - 1];
+}
