@@ -360,8 +360,8 @@ finish(void)
 		return;
 	}
 	if (nulls > 0)
-		mb_warn("%llu lines without a customer id were left out",
-		    (unsigned long long)nulls);
+		mb_warn("%llu line%s without a customer id left out",
+		    (unsigned long long)nulls, nulls == 1 ? "" : "s");
 	if (mb_rfm_count(R.s) == 0)
 		return;
 	latest = mb_rfm_max_time(R.s);

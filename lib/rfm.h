@@ -81,13 +81,15 @@ typedef struct mb_rfm_row {
 /*
  * Scores every customer against `as_of` into `bins` equal-count bins:
  * values ranked ascending, ties by customer id, ranks cut as pandas'
- * qcut(rank(method="first"), bins) does; recency is reversed.  *rows is
+ * qcut(rank(method="first"), bins) does (mb_rfm_bin); recency is
+ * reversed.  *rows is
  * an array of *n rows in customer order, owned by s.  -1 with mb_errmsg()
  * when as_of is before a customer's last time.
  */
 int mb_rfm_score(mb_rfm *s, int64_t as_of, int bins, mb_rfm_row **rows,
     size_t *n);
-/* The bin (1..bins) of rank r (1..n), as pandas computes its edges. */
+/* The bin (1..bins) of rank r (1..n): the first k with
+ * r <= 1 + (n - 1) k / bins; 0 when an argument is out of range. */
 int mb_rfm_bin(uint64_t r, uint64_t n, int bins);
 
 /* ---- segment maps ---------------------------------------------------- */
