@@ -20,7 +20,7 @@
 
 static struct {
 	mb_rfm_conf conf;
-	int nconf;		/* field options given */
+	const char *wsrc;	/* --where */
 	int64_t as_of;
 	const char *as_of_s;
 	int bins;
@@ -207,25 +207,12 @@ add_line(mb_rec *r, const mb_line *ln)
 static void
 merge_line(mb_rec *r, const mb_line *ln)
 {
-	int conflict;
-
 	if (ln->toolong)
-		die_at("line longer than the limit", "");
-	if (mb_rec_parse(r, ln->p, ln->len) < 0)
-		die_at("not a JSON object: ", mb_errmsg());
-	if (R.s == NULL) {
-		/* no field options: the first state header sets them */
-		if (mb_rfm_state_conf(r, &R.conf, &R.scratch) < 0)
-			die_at("not an mb-rfm state header (mb-rfm --partial output)",
-			    "");
-		R.s = mb_rfm_new(&R.conf);
-	}
-	if (mb_rfm_state_read(R.s, r, &conflict) < 0) {
-		if (conflict)
-			mb_die(MB_EXIT_USAGE, "%s:%llu: %s", R.curname,
-			    (unsigned long long)R.curline, mb_errmsg());
-		die_at("", mb_errmsg());
-	}
+		mb_die(MB_EXIT_USAGE, "%s:%llu: a partial state line longer than "
+		    "the line limit", R.curname, (unsigned long long)R.curline);
+	if (mb_rec_parse(r, ln->p, ln->len) < 0 || mb_rfm_state_read(R.s, r) < 0)
+		mb_die(MB_EXIT_USAGE, "%s:%llu: %s", R.curname,
+		    (unsigned long long)R.curline, mb_errmsg());
 }
 
 /* ---- output --------------------------------------------------------- */
@@ -354,13 +341,12 @@ finish(void)
 	int64_t latest;
 	uint64_t nulls;
 
-	if (R.s == NULL)	/* --merge of nothing */
-		return;
 	nulls = mb_rfm_nulls(R.s);
 	if (R.partial) {
 		mb_buf_reset(&R.out);
 		mb_rfm_state_write(R.s, &R.out);
-		mb_out_buf(&R.out);
+		if (R.out.len > 0)
+			mb_out_buf(&R.out);
 		return;
 	}
 	if (nulls > 0)
@@ -457,21 +443,18 @@ main(int argc, char *argv[])
 			return mb_finish(MB_EXIT_OK);
 		case 'a':
 			R.conf.amount = optarg;
-			R.nconf++;
 			break;
 		case 'b':
 			R.bins = (int)mb_opt_int("--bins", optarg, 2, MB_RFM_MAXBINS);
 			break;
 		case 'c':
 			R.conf.customer = optarg;
-			R.nconf++;
 			break;
 		case 'h':
 			help();
 			break;
 		case 'o':
 			R.conf.order = optarg;
-			R.nconf++;
 			break;
 		case 'q':
 			mb_set_quiet(1);
@@ -481,11 +464,9 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			R.conf.time = optarg;
-			R.nconf++;
 			break;
 		case 'w':
-			R.conf.where = optarg;
-			R.nconf++;
+			R.wsrc = optarg;
 			break;
 		default:
 			usage(stderr);
@@ -497,26 +478,22 @@ main(int argc, char *argv[])
 	if (R.partial && (R.as_of_s || R.segfile || R.summary || R.bins != 5))
 		bad_usage("%s", "--partial prints state, not scores: give --as-of, "
 		    "--bins, --segments and --summary to --merge");
-	if ((!R.merge || R.nconf > 0) && (R.conf.customer == NULL ||
-	    R.conf.time == NULL || R.conf.amount == NULL))
-		bad_usage("%s", R.merge ? "--merge: give all of --customer, --time "
-		    "and --amount, or none (the states name them)" :
-		    "--customer, --time and --amount are required");
-	if (R.conf.customer && (!*R.conf.customer || !*R.conf.time ||
-	    !*R.conf.amount || (R.conf.order && !*R.conf.order)))
+	if (R.conf.customer == NULL || R.conf.time == NULL || R.conf.amount == NULL)
+		bad_usage("%s", "--customer, --time and --amount are required");
+	if (!*R.conf.customer || !*R.conf.time || !*R.conf.amount ||
+	    (R.conf.order && !*R.conf.order))
 		bad_usage("%s", "empty field name");
-	if (R.conf.where != NULL && !R.merge &&
-	    (R.where = mb_expr_parse(R.conf.where)) == NULL)
+	/* a merge reads states, not lines: --where belonged to --partial */
+	if (R.wsrc != NULL && !R.merge &&
+	    (R.where = mb_expr_parse(R.wsrc)) == NULL)
 		mb_die(MB_EXIT_USAGE, "--where: %s", mb_errmsg());
 	if (!R.partial)
 		load_segments();
-	if (R.conf.customer != NULL) {
-		R.lc = strlen(R.conf.customer);
-		R.lt = strlen(R.conf.time);
-		R.la = strlen(R.conf.amount);
-		R.lo = R.conf.order ? strlen(R.conf.order) : 0;
-		R.s = mb_rfm_new(&R.conf);
-	}
+	R.lc = strlen(R.conf.customer);
+	R.lt = strlen(R.conf.time);
+	R.la = strlen(R.conf.amount);
+	R.lo = R.conf.order ? strlen(R.conf.order) : 0;
+	R.s = mb_rfm_new(&R.conf);
 	R.hc = R.ht = R.ha = R.ho = -1;
 
 	R.r = mb_rec_new();

@@ -1,6 +1,6 @@
 /*
  * rfm.c: the RFM engine behind mb-rfm.  Reads nothing itself: the tool
- * hands it order lines (or state records), it keeps one state per
+ * hands it order lines (or state lines), it keeps one state per
  * customer in a hash table, and at the end it ranks, bins and names the
  * customers.  See rfm.h for the contract.
  */
@@ -23,19 +23,22 @@ typedef struct cust {
 } cust;
 
 struct mb_rfm {
-	char *customer, *time, *amount, *order, *where;
+	char *customer, *time, *amount, *order;
+	char fp[17];		/* fingerprint of the options, hex */
 	mb_htab *cust;		/* id text -> cust */
 	mb_htab *orders;	/* 4-byte customer number + order id -> nothing */
 	uint64_t nulls;
-	int seen_header;
 	/* the last customer and order added: lines of one order come together */
 	mb_buf lastc, lasto, key;
+	mb_buf id, oid;		/* scratch of state reads */
 	long lastci;
 	long lastoc;
 	/* scoring */
 	mb_rfm_row *rows;
 	size_t nrows;
 };
+
+static void fingerprint(mb_rfm *);
 
 static char *
 dupornull(const char *s)
@@ -52,12 +55,12 @@ mb_rfm_new(const mb_rfm_conf *conf)
 	s->time = mb_xstrdup(conf->time);
 	s->amount = mb_xstrdup(conf->amount);
 	s->order = dupornull(conf->order);
-	s->where = dupornull(conf->where);
 	s->cust = mb_htab_new(sizeof(cust));
 	if (s->order != NULL)
 		s->orders = mb_htab_new(1);
 	s->lastci = -1;
 	s->lastoc = -1;
+	fingerprint(s);
 	return s;
 }
 
@@ -70,12 +73,13 @@ mb_rfm_free(mb_rfm *s)
 	free(s->time);
 	free(s->amount);
 	free(s->order);
-	free(s->where);
 	mb_htab_free(s->cust);
 	mb_htab_free(s->orders);
 	mb_buf_free(&s->lastc);
 	mb_buf_free(&s->lasto);
 	mb_buf_free(&s->key);
+	mb_buf_free(&s->id);
+	mb_buf_free(&s->oid);
 	free(s->rows);
 	free(s);
 }
@@ -208,14 +212,26 @@ sorted_entries(const mb_htab *h, size_t *count)
 
 /* ---- state ------------------------------------------------------------- */
 
+/*
+ * A state line per customer, self-contained, as mb-agg's (mb-agg(1)):
+ *   {"k":"C01",<TAB>"mb_rfm":1,"f":"...","last_ms":...,"lines":3,
+ *    "monetary":35.50,"orders":["O1","O2"]}
+ * and, when lines without a customer were left out, one line with "k"
+ * null and "null_customers".  The key comes first and a tab after it, so
+ * Hadoop Streaming takes the text before the tab as the key; "f" is a
+ * fingerprint of the options a state depends on.
+ */
 static void
-add_name(mb_buf *b, const char *key, const char *v)
+fingerprint(mb_rfm *s)
 {
-	mb_buf_printf(b, ",\"%s\":", key);
-	if (v == NULL)
-		mb_buf_adds(b, "null");
-	else
-		mb_buf_json_str(b, v, strlen(v));
+	mb_buf b = { 0 };
+
+	mb_buf_printf(&b, "mb-rfm %d\ncustomer %s\ntime %s\namount %s\norder %s\n",
+	    MB_RFM_STATE_VERSION, s->customer, s->time, s->amount,
+	    s->order ? s->order : "-");
+	snprintf(s->fp, sizeof(s->fp), "%016llx",
+	    (unsigned long long)mb_hash(b.p, b.len));
+	mb_buf_free(&b);
 }
 
 static int
@@ -236,15 +252,10 @@ mb_rfm_state_write(mb_rfm *s, mb_buf *b)
 	size_t n, i, j, *ix = sorted_entries(s->cust, &n);
 	size_t *start = NULL, *ord = NULL, no = 0;
 
-	mb_buf_printf(b, "{\"mb_state\":\"mb-rfm\",\"version\":%d",
-	    MB_RFM_STATE_VERSION);
-	add_name(b, "customer", s->customer);
-	add_name(b, "time", s->time);
-	add_name(b, "amount", s->amount);
-	add_name(b, "order", s->order);
-	add_name(b, "where", s->where);
-	mb_buf_printf(b, ",\"customers\":%zu,\"null_customers\":%llu}\n", n,
-	    (unsigned long long)s->nulls);
+	if (s->nulls > 0)
+		mb_buf_printf(b, "{\"k\":null,\t\"mb_rfm\":%d,\"f\":\"%s\","
+		    "\"null_customers\":%llu}\n", MB_RFM_STATE_VERSION, s->fp,
+		    (unsigned long long)s->nulls);
 	if (s->orders != NULL) {
 		/* the orders of customer c: ord[start[c] .. start[c+1]) */
 		no = mb_htab_count(s->orders);
@@ -276,9 +287,10 @@ mb_rfm_state_write(mb_rfm *s, mb_buf *b)
 		size_t idn;
 		const cust *c = mb_htab_entry(s->cust, ix[i], &id, &idn);
 
-		mb_buf_adds(b, "{\"id\":");
+		mb_buf_adds(b, "{\"k\":");
 		mb_buf_json_str(b, id, idn);
-		mb_buf_printf(b, ",\"last_ms\":%lld,\"lines\":%llu,\"monetary\":",
+		mb_buf_printf(b, ",\t\"mb_rfm\":%d,\"f\":\"%s\",\"last_ms\":%lld,"
+		    "\"lines\":%llu,\"monetary\":", MB_RFM_STATE_VERSION, s->fp,
 		    (long long)c->last, (unsigned long long)c->lines);
 		mb_buf_dec(b, c->sum);
 		if (s->orders != NULL) {
@@ -302,177 +314,69 @@ mb_rfm_state_write(mb_rfm *s, mb_buf *b)
 	free(ix);
 }
 
-/* The string value of field k, unescaped into out; 1 when null, 0 when a
- * string, -1 otherwise. */
-static int
-rec_strornull(const mb_rec *r, const char *k, mb_buf *out)
-{
-	int v = mb_rec_find(r, k);
-
-	mb_buf_reset(out);
-	if (mb_rec_type(r, v) == MB_T_NULL)
-		return 1;
-	if (mb_rec_type(r, v) != MB_T_STR)
-		return -1;
-	mb_rec_str(r, v, out);
-	return 0;
-}
-
-static int
-same(const char *want, mb_buf *have, int isnull)
-{
-	if (want == NULL || isnull)
-		return want == NULL && isnull;
-	return strlen(want) == have->len && memcmp(want, have->p, have->len) == 0;
-}
-
-static int
-read_header(mb_rfm *s, const mb_rec *r, int *conflict)
-{
-	static const char *keys[] = { "customer", "time", "amount", "order", "where" };
-	const char *want[5];
-	mb_buf v = { 0 };
-	int64_t ver, nulls;
-	int i, rc;
-
-	want[0] = s->customer;
-	want[1] = s->time;
-	want[2] = s->amount;
-	want[3] = s->order;
-	want[4] = s->where;
-	if (rec_strornull(r, "mb_state", &v) != 0 || v.len != 6 ||
-	    memcmp(v.p, "mb-rfm", 6) != 0) {
-		mb_buf_free(&v);
-		*conflict = 1;
-		return mb_seterr("not an mb-rfm state");
-	}
-	if (mb_rec_int(r, mb_rec_find(r, "version"), &ver) < 0 ||
-	    ver != MB_RFM_STATE_VERSION) {
-		mb_buf_free(&v);
-		*conflict = 1;
-		return mb_seterr("state format version %s, this mb-rfm reads %d",
-		    mb_rec_type(r, mb_rec_find(r, "version")) == MB_T_NUM ?
-		    "other" : "missing", MB_RFM_STATE_VERSION);
-	}
-	for (i = 0; i < 5; i++) {
-		rc = rec_strornull(r, keys[i], &v);
-		if (rc < 0) {
-			mb_buf_free(&v);
-			return mb_seterr("state header: \"%s\" is not a string or null",
-			    keys[i]);
-		}
-		if (!same(want[i], &v, rc)) {
-			mb_buf w = { 0 };
-			*conflict = 1;
-			if (rc)
-				mb_buf_adds(&w, "none");
-			else
-				mb_buf_json_str(&w, v.p, v.len);
-			mb_buf_adds(&w, ", not ");
-			if (want[i] == NULL)
-				mb_buf_adds(&w, "none");
-			else
-				mb_buf_json_str(&w, want[i], strlen(want[i]));
-			mb_seterr("a state made with --%s %s", keys[i], mb_buf_cstr(&w));
-			mb_buf_free(&w);
-			mb_buf_free(&v);
-			return -1;
-		}
-	}
-	mb_buf_free(&v);
-	if (mb_rec_int(r, mb_rec_find(r, "null_customers"), &nulls) < 0 || nulls < 0)
-		return mb_seterr("state header: \"null_customers\": %s",
-		    nulls < 0 ? "negative" : mb_errmsg());
-	s->nulls += (uint64_t)nulls;
-	s->seen_header = 1;
-	return 0;
-}
-
 int
-mb_rfm_state_read(mb_rfm *s, const mb_rec *r, int *conflict)
+mb_rfm_state_read(mb_rfm *s, const mb_rec *r)
 {
-	int vid, vo, i, no;
-	int64_t last, lines;
+	int vk, vo, vf, i, no;
+	int64_t ver, last, lines, nulls;
+	mb_span f;
 	mb_dec m;
-	mb_buf id = { 0 }, o = { 0 };
 	cust *c;
 
-	*conflict = 0;
-	if (mb_rec_find(r, "mb_state") >= 0)
-		return read_header(s, r, conflict);
-	if (!s->seen_header)
-		return mb_seterr("a customer record before any state header "
-		    "(not mb-rfm --partial output?)");
-	vid = mb_rec_find(r, "id");
-	if (mb_rec_type(r, vid) != MB_T_STR)
-		return mb_seterr("state record: \"id\": not a string");
+	if (mb_rec_find(r, "mb_rfm") < 0)
+		return mb_seterr("not a partial state of mb-rfm (no \"mb_rfm\" field)");
+	if (mb_rec_int(r, mb_rec_find(r, "mb_rfm"), &ver) < 0 ||
+	    ver != MB_RFM_STATE_VERSION)
+		return mb_seterr("partial state format %.*s; this mb-rfm reads "
+		    "format %d", (int)mb_rec_raw(r, mb_rec_find(r, "mb_rfm")).len,
+		    mb_rec_raw(r, mb_rec_find(r, "mb_rfm")).p, MB_RFM_STATE_VERSION);
+	vf = mb_rec_find(r, "f");
+	f = mb_rec_raw(r, vf);
+	if (mb_rec_type(r, vf) != MB_T_STR || f.len != 18 ||
+	    memcmp(f.p + 1, s->fp, 16) != 0)
+		return mb_seterr("partial state made with other options (fingerprint "
+		    "%.*s, these options make %s): --merge needs the --customer, "
+		    "--time, --amount and --order options of the --partial run",
+		    f.len == 18 ? 16 : 1, f.len == 18 ? f.p + 1 : "?", s->fp);
+	vk = mb_rec_find(r, "k");
+	if (mb_rec_type(r, vk) == MB_T_NULL) {
+		if (mb_rec_int(r, mb_rec_find(r, "null_customers"), &nulls) < 0 ||
+		    nulls < 0)
+			return mb_seterr("\"null_customers\": not a count");
+		s->nulls += (uint64_t)nulls;
+		return 0;
+	}
+	if (mb_rec_type(r, vk) != MB_T_STR)
+		return mb_seterr("\"k\": not a customer id");
 	if (mb_rec_int(r, mb_rec_find(r, "last_ms"), &last) < 0)
-		return mb_seterr("state record: \"last_ms\": %s", mb_errmsg());
+		return mb_seterr("\"last_ms\": %s", mb_errmsg());
 	if (mb_rec_int(r, mb_rec_find(r, "lines"), &lines) < 0 || lines < 1)
-		return mb_seterr("state record: \"lines\": %s",
-		    lines < 1 ? "not a positive count" : mb_errmsg());
+		return mb_seterr("\"lines\": not a count");
 	if (mb_rec_dec(r, mb_rec_find(r, "monetary"), &m) < 0)
-		return mb_seterr("state record: \"monetary\": %s", mb_errmsg());
+		return mb_seterr("\"monetary\": %s", mb_errmsg());
 	vo = mb_rec_find(r, "orders");
 	if (s->orders != NULL && mb_rec_type(r, vo) != MB_T_ARR)
-		return mb_seterr("state record: \"orders\": not an array");
-	if (s->orders == NULL && vo >= 0)
-		return mb_seterr("state record: \"orders\" in a state without --order");
-	mb_rec_str(r, vid, &id);
-	c = get_cust(s, id.p, id.len);
-	mb_buf_free(&id);
-	if (mb_dec_add(c->sum, m, &c->sum) < 0) {
-		mb_buf_free(&o);
-		return mb_seterr("state record: monetary sum: %s", mb_errmsg());
-	}
+		return mb_seterr("\"orders\": not an array");
+	mb_buf_reset(&s->id);
+	mb_rec_str(r, vk, &s->id);
+	c = get_cust(s, s->id.p, s->id.len);
+	if (mb_dec_add(c->sum, m, &c->sum) < 0)
+		return mb_seterr("customer %.*s: monetary sum: %s",
+		    (int)(s->id.len > 64 ? 64 : s->id.len), s->id.p, mb_errmsg());
 	if (last > c->last)
 		c->last = last;
 	c->lines += (uint64_t)lines;
-	if (s->orders != NULL) {
-		no = mb_rec_len(r, vo);
-		for (i = 0; i < no; i++) {
-			int ov = mb_rec_child(r, vo, i, NULL);
-			if (mb_rec_type(r, ov) != MB_T_STR) {
-				mb_buf_free(&o);
-				return mb_seterr("state record: \"orders\": not a string");
-			}
-			mb_buf_reset(&o);
-			mb_rec_str(r, ov, &o);
-			add_order(s, c, o.p, o.len);
-		}
+	if (s->orders == NULL)
+		return 0;
+	no = mb_rec_len(r, vo);
+	for (i = 0; i < no; i++) {
+		int ov = mb_rec_child(r, vo, i, NULL);
+		if (mb_rec_type(r, ov) != MB_T_STR)
+			return mb_seterr("\"orders\": not an array of strings");
+		mb_buf_reset(&s->oid);
+		mb_rec_str(r, ov, &s->oid);
+		add_order(s, c, s->oid.p, s->oid.len);
 	}
-	mb_buf_free(&o);
-	return 0;
-}
-
-int
-mb_rfm_state_conf(const mb_rec *r, mb_rfm_conf *conf, mb_buf *scratch)
-{
-	static const char *keys[] = { "customer", "time", "amount", "order", "where" };
-	const char **dst[5];
-	size_t off[5];
-	int isnull[5], i;
-
-	dst[0] = &conf->customer;
-	dst[1] = &conf->time;
-	dst[2] = &conf->amount;
-	dst[3] = &conf->order;
-	dst[4] = &conf->where;
-	if (mb_rec_find(r, "mb_state") < 0)
-		return mb_seterr("not a state header");
-	mb_buf_reset(scratch);
-	for (i = 0; i < 5; i++) {
-		int v = mb_rec_find(r, keys[i]);
-		off[i] = scratch->len;
-		isnull[i] = mb_rec_type(r, v) != MB_T_STR;
-		if (isnull[i] && i < 3)
-			return mb_seterr("state header: \"%s\": not a string", keys[i]);
-		if (!isnull[i])
-			mb_rec_str(r, v, scratch);
-		mb_buf_addc(scratch, '\0');
-	}
-	for (i = 0; i < 5; i++)
-		*dst[i] = isnull[i] ? NULL : scratch->p + off[i];
 	return 0;
 }
 

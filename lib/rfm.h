@@ -24,11 +24,11 @@
 
 typedef struct mb_rfm mb_rfm;
 
-/* The options that shape a state: states merge only when these agree. */
+/* The options that shape a state: states merge only when these agree
+ * (a fingerprint of them is in every state line). */
 typedef struct mb_rfm_conf {
 	const char *customer, *time, *amount;
 	const char *order;	/* NULL: frequency counts lines */
-	const char *where;	/* NULL: every line */
 } mb_rfm_conf;
 
 /* conf's strings are copied. */
@@ -50,22 +50,16 @@ size_t mb_rfm_count(const mb_rfm *s);	/* customers */
 int64_t mb_rfm_max_time(const mb_rfm *s);
 
 /*
- * The state as NDJSON (mb-rfm --partial): a header record naming the
- * format, its version and the options, then one record per customer in
- * customer order.  Appended to b.
+ * The state as NDJSON (mb-rfm --partial), appended to b: one line per
+ * customer in customer order, each with the format version and the
+ * options' fingerprint, and one line counting the lines without a
+ * customer id when there were any.
  */
 void mb_rfm_state_write(mb_rfm *s, mb_buf *b);
-/*
- * Reads one record of such a state into s.  A header is checked against
- * s's options (a different option or version is -1 with a message, and
- * *conflict set to 1); a customer record is merged.  -1 with mb_errmsg()
- * when the record is neither.
- */
-int mb_rfm_state_read(mb_rfm *s, const mb_rec *r, int *conflict);
-/* The options of a state header record, for a merge that was given no
- * field options: 0 and conf filled (strings live as long as r's line),
- * or -1 when r is not a header.  Strings are unescaped into scratch. */
-int mb_rfm_state_conf(const mb_rec *r, mb_rfm_conf *conf, mb_buf *scratch);
+/* Merges one state line into s.  -1 with mb_errmsg() when it is not a
+ * state line, is of another format version, or was made with other
+ * options. */
+int mb_rfm_state_read(mb_rfm *s, const mb_rec *r);
 
 /* One scored customer. */
 typedef struct mb_rfm_row {

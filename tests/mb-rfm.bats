@@ -76,20 +76,13 @@ EOF
 	assert_equal "$(stderr_of_mbrun | head -n 1)" 'mb-rfm: --as-of "yesterday": not a time'
 }
 
-@test "empty input: no output, status 0; --partial prints an empty state" {
-	run mbrun mb-rfm "${F[@]}" /dev/null
-	assert_success
-	assert_output ""
-	assert_equal "$(stderr_of_mbrun)" ""
-	run mbrun mb-rfm "${F[@]}" --summary /dev/null
-	assert_success
-	assert_output ""
-	run mbrun mb-rfm "${F[@]}" --partial /dev/null
-	assert_success
-	assert_output '{"mb_state":"mb-rfm","version":1,"customer":"customer_id","time":"order_ts","amount":"amount","order":"order_id","where":null,"customers":0,"null_customers":0}'
-	run mbrun mb-rfm --merge /dev/null
-	assert_success
-	assert_output ""
+@test "empty input: no output, status 0, with --summary, --partial and --merge too" {
+	for opt in --summary --partial --merge; do
+		run mbrun mb-rfm "${F[@]}" $opt /dev/null
+		assert_success
+		assert_output ""
+		assert_equal "$(stderr_of_mbrun)" ""
+	done
 }
 
 @test "a single customer: rank 1 is in the first bin, so R 5, F 1, M 1" {
@@ -200,62 +193,64 @@ EOF
 	assert_equal "$(stderr_of_mbrun)" "mb-rfm: $BATS_TEST_TMPDIR/in:1: field \"o\": missing"
 }
 
-@test "--partial: the state format, a header and one record per customer" {
+@test "--partial: one self-contained state line per customer, the key before a tab" {
 	run mbrun mb-rfm "${F[@]}" --partial orders.ndjson
 	assert_success
-	assert_output - <<'EOF'
-{"mb_state":"mb-rfm","version":1,"customer":"customer_id","time":"order_ts","amount":"amount","order":"order_id","where":null,"customers":7,"null_customers":1}
-{"id":"C01","last_ms":1753984800000,"lines":3,"monetary":35.50,"orders":["O1","O2"]}
-{"id":"C02","last_ms":1751274000000,"lines":1,"monetary":100.00,"orders":["O3"]}
-{"id":"C03","last_ms":1753876800000,"lines":3,"monetary":21.75,"orders":["O4","O5","O6"]}
-{"id":"C04","last_ms":1746057600000,"lines":2,"monetary":200.00,"orders":["O7"]}
-{"id":"C05","last_ms":1753945200000,"lines":2,"monetary":0.30,"orders":["O8","O9"]}
-{"id":"C06","last_ms":1752134400000,"lines":2,"monetary":-20.00,"orders":["O10","O11"]}
-{"id":"C08","last_ms":1752537600000,"lines":1,"monetary":45.00,"orders":["O12"]}
+	assert_output "$(tr '|' '\t' <<'EOF'
+{"k":null,|"mb_rfm":1,"f":"7a5791ac7b462066","null_customers":1}
+{"k":"C01",|"mb_rfm":1,"f":"7a5791ac7b462066","last_ms":1753984800000,"lines":3,"monetary":35.50,"orders":["O1","O2"]}
+{"k":"C02",|"mb_rfm":1,"f":"7a5791ac7b462066","last_ms":1751274000000,"lines":1,"monetary":100.00,"orders":["O3"]}
+{"k":"C03",|"mb_rfm":1,"f":"7a5791ac7b462066","last_ms":1753876800000,"lines":3,"monetary":21.75,"orders":["O4","O5","O6"]}
+{"k":"C04",|"mb_rfm":1,"f":"7a5791ac7b462066","last_ms":1746057600000,"lines":2,"monetary":200.00,"orders":["O7"]}
+{"k":"C05",|"mb_rfm":1,"f":"7a5791ac7b462066","last_ms":1753945200000,"lines":2,"monetary":0.30,"orders":["O8","O9"]}
+{"k":"C06",|"mb_rfm":1,"f":"7a5791ac7b462066","last_ms":1752134400000,"lines":2,"monetary":-20.00,"orders":["O10","O11"]}
+{"k":"C08",|"mb_rfm":1,"f":"7a5791ac7b462066","last_ms":1752537600000,"lines":1,"monetary":45.00,"orders":["O12"]}
 EOF
+)"
 	assert_equal "$(stderr_of_mbrun)" ""
 }
 
 @test "--partial through GNU parallel, then --merge: byte for byte the one-pass output" {
 	mb-rfm "${F[@]}" orders.ndjson > "$BATS_TEST_TMPDIR/one" 2>/dev/null
 	mb-rfm "${F[@]}" --summary orders.ndjson > "$BATS_TEST_TMPDIR/one.sum" 2>/dev/null
-	# shards of 2 lines: an order's lines (O1, O7) land in different shards
-	parallel --will-cite --pipe -N 2 -j 2 mb-rfm "${F[@]}" --partial < orders.ndjson > "$BATS_TEST_TMPDIR/states"
-	assert_equal "$(grep -c mb_state "$BATS_TEST_TMPDIR/states")" 8
-	run mbrun mb-rfm --merge "$BATS_TEST_TMPDIR/states"
+	# a shard per line: the lines of orders O1 and O7 land in different shards
+	parallel --will-cite --pipe -N 1 -j 2 mb-rfm "${F[@]}" --partial < orders.ndjson > "$BATS_TEST_TMPDIR/states"
+	assert_equal "$(grep -c '"k":"C01"' "$BATS_TEST_TMPDIR/states")" 3
+	run mbrun mb-rfm --merge "${F[@]}" "$BATS_TEST_TMPDIR/states"
 	assert_success
 	assert_output "$(cat "$BATS_TEST_TMPDIR/one")"
 	assert_equal "$(stderr_of_mbrun)" "mb-rfm: 1 line without a customer id left out"
 	run mbrun mb-rfm --merge --summary "${F[@]}" "$BATS_TEST_TMPDIR/states"
 	assert_success
 	assert_output "$(cat "$BATS_TEST_TMPDIR/one.sum")"
-	# merging merged states (a tree of reducers) changes nothing
-	run bash -c "parallel --will-cite --pipe -N 3 -j 2 mb-rfm ${F[*]} --partial < orders.ndjson | mb-rfm --merge --partial | mb-rfm --merge 2>/dev/null"
+	# in any order (Hadoop sorts by key), and through a combiner
+	run bash -c "sort -r '$BATS_TEST_TMPDIR/states' | mb-rfm ${F[*]} --merge --partial | mb-rfm ${F[*]} --merge 2>/dev/null"
 	assert_success
 	assert_output "$(cat "$BATS_TEST_TMPDIR/one")"
 }
 
-@test "--merge: states made with other options are status 2; other lines status 1" {
+@test "--merge: states made with other options, another format, or not states are status 2" {
 	mb-rfm "${F[@]}" --partial orders.ndjson > "$BATS_TEST_TMPDIR/a" 2>/dev/null
 	mb-rfm -c customer_id -t order_ts -a amount --partial orders.ndjson > "$BATS_TEST_TMPDIR/b" 2>/dev/null
-	run mbrun mb-rfm --merge "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	run mbrun mb-rfm --merge "${F[@]}" "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 	assert_failure 2
 	assert_output ""
-	assert_equal "$(stderr_of_mbrun)" "mb-rfm: $BATS_TEST_TMPDIR/b:1: a state made with --order none, not \"order_id\""
-	run mbrun mb-rfm --merge -c customer_id -t ts -a amount -o order_id "$BATS_TEST_TMPDIR/a"
+	assert_equal "$(stderr_of_mbrun)" "mb-rfm: $BATS_TEST_TMPDIR/b:1: partial state made with other options (fingerprint 80c5af5263cd7996, these options make 7a5791ac7b462066): --merge needs the --customer, --time, --amount and --order options of the --partial run"
+	sed 's/"mb_rfm":1/"mb_rfm":7/' "$BATS_TEST_TMPDIR/a" > "$BATS_TEST_TMPDIR/c"
+	run mbrun mb-rfm --merge "${F[@]}" "$BATS_TEST_TMPDIR/c"
 	assert_failure 2
-	assert_equal "$(stderr_of_mbrun)" "mb-rfm: $BATS_TEST_TMPDIR/a:1: a state made with --time \"order_ts\", not \"ts\""
-	sed 's/"version":1/"version":7/' "$BATS_TEST_TMPDIR/a" > "$BATS_TEST_TMPDIR/c"
-	run mbrun mb-rfm --merge "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/c"
+	assert_equal "$(stderr_of_mbrun)" "mb-rfm: $BATS_TEST_TMPDIR/c:1: partial state format 7; this mb-rfm reads format 1"
+	run mbrun mb-rfm --merge "${F[@]}" orders.ndjson
 	assert_failure 2
-	assert_equal "$(stderr_of_mbrun)" "mb-rfm: $BATS_TEST_TMPDIR/c:1: state format version other, this mb-rfm reads 1"
-	run mbrun mb-rfm --merge orders.ndjson
-	assert_failure 1
-	assert_equal "$(stderr_of_mbrun)" "mb-rfm: orders.ndjson:1: not an mb-rfm state header (mb-rfm --partial output)"
-	tail -n 1 "$BATS_TEST_TMPDIR/a" > "$BATS_TEST_TMPDIR/d"
+	assert_equal "$(stderr_of_mbrun)" "mb-rfm: orders.ndjson:1: not a partial state of mb-rfm (no \"mb_rfm\" field)"
+	head -c 60 "$BATS_TEST_TMPDIR/a" > "$BATS_TEST_TMPDIR/d"
 	run mbrun mb-rfm --merge "${F[@]}" "$BATS_TEST_TMPDIR/d"
-	assert_failure 1
-	assert_equal "$(stderr_of_mbrun)" "mb-rfm: $BATS_TEST_TMPDIR/d:1: a customer record before any state header (not mb-rfm --partial output?)"
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" "mb-rfm: $BATS_TEST_TMPDIR/d:1: column 61: unterminated string"
+	sed 's/"lines":3/"lines":0/' "$BATS_TEST_TMPDIR/a" > "$BATS_TEST_TMPDIR/e"
+	run mbrun mb-rfm --merge "${F[@]}" "$BATS_TEST_TMPDIR/e"
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" "mb-rfm: $BATS_TEST_TMPDIR/e:2: \"lines\": not a count"
 	run mbrun mb-rfm "${F[@]}" --partial --summary orders.ndjson
 	assert_failure 2
 	assert_equal "$(stderr_of_mbrun | head -n 1)" "mb-rfm: --partial prints state, not scores: give --as-of, --bins, --segments and --summary to --merge"
@@ -355,13 +350,14 @@ EOF
 	D="$BATS_TEST_DIRNAME/../pipelines/data/uci-online-retail"
 	parallel --will-cite -j 2 -n 40 "mb-ingest {} | mb-enrich --set 'amount = Quantity * UnitPrice' | mb-rfm -c CustomerID -t InvoiceDate -a amount -o InvoiceNo --partial" \
 	    ::: "$D"/*.csv.zst > "$BATS_TEST_TMPDIR/states"
-	assert_equal "$(grep -c mb_state "$BATS_TEST_TMPDIR/states")" 8
-	run mbrun mb-rfm --merge "$BATS_TEST_TMPDIR/states"
+	assert_equal "$(grep -c '"k":null' "$BATS_TEST_TMPDIR/states")" 8
+	R=(-c CustomerID -t InvoiceDate -a amount -o InvoiceNo)
+	run mbrun mb-rfm "${R[@]}" --merge "$BATS_TEST_TMPDIR/states"
 	assert_success
 	assert_equal "${#lines[@]}" 4372
 	assert_line --index 0 '{"CustomerID":"12346.0","recency_days":325,"frequency":2,"monetary_value":0.00,"r_score":1,"f_score":2,"m_score":1,"rfm_score":"121","segment":"Hibernating"}'
 	assert_equal "$(stderr_of_mbrun)" "mb-rfm: 135080 lines without a customer id left out"
-	run mbrun mb-rfm --merge --summary "$BATS_TEST_TMPDIR/states"
+	run mbrun mb-rfm "${R[@]}" --merge --summary "$BATS_TEST_TMPDIR/states"
 	assert_success
 	assert_output - <<'EOF'
 {"segment":"Champions","customers":644,"customer_share_pct":14.73,"revenue_share_pct":51.52,"avg_recency_days":4.4,"avg_frequency":14.7,"avg_monetary_value":6640.50}
