@@ -267,6 +267,18 @@ size_t mb_utf8_seq(const unsigned char *p, size_t n);
 /* Code points in valid UTF-8 text (bytes that do not continue one). */
 size_t mb_utf8_len(const char *s, size_t n);
 
+/* ---- display width (width.c) ------------------------------------------- */
+
+/* Decodes the valid UTF-8 sequence at p: its length (1..4) and *cp, or 0
+ * when it is not valid (n must be at least 1). */
+size_t mb_utf8_decode(const char *p, size_t n, uint32_t *cp);
+/* Terminal columns of a code point: 2 for East Asian wide and fullwidth
+ * characters, 0 for combining marks and format characters, -1 for C0 and
+ * C1 controls, else 1. */
+int mb_cp_width(uint32_t cp);
+/* Columns of UTF-8 text: controls count 0, a byte that is not UTF-8 1. */
+size_t mb_utf8_width(const char *p, size_t n);
+
 /* ---- exact decimals (dec.c) -------------------------------------------- */
 
 /*

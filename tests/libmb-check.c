@@ -8,6 +8,7 @@
  *   libmb-check get PATH...    each line a record: type and value of PATH
  *   libmb-check edit K=V|-K... each line a record: set or delete, write
  *   libmb-check parse          parse every line, print the count (for timing)
+ *   libmb-check width          each line: its width in terminal columns
  */
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,8 @@ main(int argc, char *argv[])
 			do_time(&l, &o);
 		else if (strcmp(mode, "dec") == 0)
 			do_dec(&l, &o);
+		else if (strcmp(mode, "width") == 0)
+			mb_buf_printf(&o, "%zu\n", mb_utf8_width(l.p, l.len));
 		else if (mb_rec_parse(r, l.p, l.len) < 0)
 			mb_buf_printf(&o, "error: %s\n", mb_errmsg());
 		else if (strcmp(mode, "get") == 0)
@@ -152,7 +155,7 @@ main(int argc, char *argv[])
 		else if (strcmp(mode, "edit") == 0)
 			do_edit(r, argc - 2, argv + 2, &o);
 		else
-			mb_die(MB_EXIT_USAGE, "usage: libmb-check time|dec|get|edit ...");
+			mb_die(MB_EXIT_USAGE, "usage: libmb-check time|dec|width|get|edit ...");
 		mb_out_buf(&o);
 	}
 	mb_in_close(in);

@@ -116,3 +116,20 @@ EOF
 	run bash -c "python3 -c 'import json; print(json.dumps({\"k%d\" % i: i for i in range(5000)}))' | libmb-check get k0 k4999"
 	assert_output 'k0=num:0 int=0 dec=0 k4999=num:4999 int=4999 dec=4999'
 }
+
+@test "display width: wide characters 2, combining and format characters 0, controls 0, bad bytes 1" {
+	run bash -c "printf 'abc\n日本語\ne\xcc\x81\xcc\x81x\nＡＢ\n한국어\n\xe2\x80\x8bzero\xe2\x80\x8d\n\xff\xfeab\na\tb\nna\xc3\xafve\n\xe0\xb8\x81\xe0\xb8\xb3\n\n' | libmb-check width"
+	assert_output - <<'EOF'
+3
+6
+2
+4
+6
+4
+4
+2
+5
+2
+0
+EOF
+}
