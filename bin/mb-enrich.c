@@ -80,6 +80,7 @@ static struct {
 	uint64_t curline;
 	/* counts */
 	uint64_t nin, nout, nunmatched, nfiltered, nerrors, nbad;
+	uint64_t nflat;		/* records too big to flatten */
 } D;
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -363,52 +364,62 @@ do_mask(const mb_rec *r)
 	}
 }
 
-/* Adds the leaves of object v as path_key fields, depth first. */
-static void
-flatten_obj(const mb_rec *r, int v, char *path, size_t plen)
+/*
+ * Each non-empty object field becomes its leaves, path_key fields, depth
+ * first.  A record whose flat fields would be longer than the longest
+ * line (every leaf repeats its ancestors' keys) is passed on nested.
+ */
+static mb_flat flat;
+
+/* Bytes the flat fields of r would take, counted up to past limit. */
+static size_t
+flat_size(const mb_rec *r, size_t limit)
 {
-	int i, n = mb_rec_len(r, v);
+	int i, n = mb_rec_nfields(r);
+	size_t total = 0;
+	mb_span k, sp;
 
-	for (i = 0; i < n; i++) {
-		mb_span k, sp;
-		int cv = mb_rec_child(r, v, i, &k);
-		size_t len = plen;
-
+	for (i = 0; i < n && total <= limit; i++) {
+		k = mb_rec_key(r, i);
+		sp = mb_rec_raw(r, mb_rec_field(r, i));
+		if (sp.p[0] != '{')
+			continue;
 		mb_buf_reset(&D.tmp);
 		mb_json_unescape(k.p, k.len, &D.tmp);
-		if (plen + 1 + D.tmp.len < 1024) {
-			path[len++] = '_';
-			memcpy(path + len, D.tmp.p, D.tmp.len);
-			len += D.tmp.len;
-		}
-		if (mb_rec_type(r, cv) == MB_T_OBJ && mb_rec_len(r, cv) > 0) {
-			flatten_obj(r, cv, path, len);
+		if (mb_flat_start(&flat, sp.p, sp.len, D.tmp.p, D.tmp.len, '_') <= 0)
 			continue;
-		}
-		sp = mb_rec_raw(r, cv);
-		mb_patch_set_n(D.patch, path, len, sp.p, sp.len);
+		while (total <= limit && mb_flat_next(&flat, &k, &sp) == 1)
+			total += k.len + sp.len + 4;
 	}
+	return total;
 }
 
 static void
 do_flatten(const mb_rec *r)
 {
 	int i, n = mb_rec_nfields(r);
-	char path[1024];
+	mb_span k, sp;
 
+	if (flat_size(r, MB_MAX_LINE_DEFAULT) > MB_MAX_LINE_DEFAULT) {
+		D.nflat++;
+		if (D.strict)
+			mb_die(MB_EXIT_FAIL, "%s:%llu: --flatten: the flat record would "
+			    "be longer than %zu bytes", D.curname,
+			    (unsigned long long)D.curline, MB_MAX_LINE_DEFAULT);
+		return;
+	}
 	for (i = 0; i < n; i++) {
-		int v = mb_rec_field(r, i);
-		mb_span k = mb_rec_key(r, i);
-
-		if (mb_rec_type(r, v) != MB_T_OBJ || mb_rec_len(r, v) == 0)
+		k = mb_rec_key(r, i);
+		sp = mb_rec_raw(r, mb_rec_field(r, i));
+		if (sp.p[0] != '{')
 			continue;
 		mb_buf_reset(&D.tmp);
 		mb_json_unescape(k.p, k.len, &D.tmp);
-		if (D.tmp.len >= sizeof(path))
+		if (mb_flat_start(&flat, sp.p, sp.len, D.tmp.p, D.tmp.len, '_') <= 0)
 			continue;
-		memcpy(path, D.tmp.p, D.tmp.len);
 		mb_patch_del_n(D.patch, D.tmp.p, D.tmp.len);
-		flatten_obj(r, v, path, D.tmp.len);
+		while (mb_flat_next(&flat, &k, &sp) == 1)
+			mb_patch_set_n(D.patch, k.p, k.len, sp.p, sp.len);
 	}
 }
 
@@ -799,6 +810,7 @@ cleanup(void)
 	mb_patch_free(D.patch);
 	memset(&D.hmac, 0, sizeof(D.hmac));
 	mb_buf_free(&D.tmp);
+	mb_flat_free(&flat);
 }
 
 int
@@ -1019,6 +1031,9 @@ main(int argc, char *argv[])
 	if (D.nerrors > 0)
 		mb_warn("%llu expression errors gave null",
 		    (unsigned long long)D.nerrors);
+	if (D.nflat > 0)
+		mb_warn("%llu records were too big to flatten and were passed on "
+		    "nested", (unsigned long long)D.nflat);
 	if (D.nbad > 0)
 		mb_warn("%llu lines were not JSON objects and were passed on as _raw",
 		    (unsigned long long)D.nbad);

@@ -35,6 +35,7 @@ static struct {
 
 static struct {
 	uint64_t lines, records, malformed, blank, bytes;
+	uint64_t nested;	/* records too big to flatten */
 } st;
 
 static int status = MB_EXIT_OK;
@@ -46,7 +47,8 @@ static mb_buf qbuf;
 
 /* Per-file state of the record writer. */
 static mb_buf src_json;		/* the file's name as a JSON string */
-static mb_buf rec, flat;
+static mb_buf rec, flat, prefix;
+static mb_flat fl;
 static mb_rec *prec;
 static int64_t ts_ms = -1;
 static char ts_txt[32];
@@ -134,36 +136,6 @@ bad(const char *file, const char *raw, size_t n, uint64_t lineno, uint64_t hash,
 		qflush();
 }
 
-/* Appends "key":value pairs of object v, flattened under prefix. */
-static int
-flatten_obj(mb_buf *b, int v, mb_buf *prefix, int first)
-{
-	int i, n = mb_rec_len(prec, v), c;
-	size_t plen = prefix->len;
-	mb_span k, raw;
-
-	for (i = 0; i < n; i++) {
-		c = mb_rec_child(prec, v, i, &k);
-		prefix->len = plen;
-		if (plen)
-			mb_buf_addc(prefix, '.');
-		mb_json_unescape(k.p, k.len, prefix);
-		if (mb_rec_type(prec, c) == MB_T_OBJ && mb_rec_len(prec, c) > 0) {
-			first = flatten_obj(b, c, prefix, first);
-			continue;
-		}
-		if (!first)
-			mb_buf_addc(b, ',');
-		first = 0;
-		mb_buf_json_str(b, prefix->p, prefix->len);
-		mb_buf_addc(b, ':');
-		raw = mb_rec_raw(prec, c);
-		mb_buf_add(b, raw.p, raw.len);
-	}
-	prefix->len = plen;
-	return first;
-}
-
 static int
 is_lineage(mb_span k)
 {
@@ -173,9 +145,63 @@ is_lineage(mb_span k)
 	    (k.len == 5 && memcmp(k.p, "_hash", 5) == 0);
 }
 
+/*
+ * The record p (one valid JSON object) into `flat` without the lineage it
+ * already has (bronze ingested again gets new lineage, not two), nested
+ * objects flattened when flatten is set.  -1 when the flattened record
+ * would be longer than --max-line: flattening repeats every ancestor's
+ * key in each leaf's, so a small record nested deep can flatten to
+ * gigabytes.
+ */
+static int
+rewrite(const char *p, size_t n, int flatten)
+{
+	size_t limit = opt.maxline ? opt.maxline : MB_MAX_LINE_DEFAULT;
+	int i, first = 1;
+
+	mb_rec_parse(prec, p, n);
+	flat.len = 0;
+	mb_buf_addc(&flat, '{');
+	for (i = 0; i < mb_rec_nfields(prec); i++) {
+		mb_span k = mb_rec_key(prec, i), raw, fk, fv;
+		int v = mb_rec_field(prec, i);
+
+		if (is_lineage(k))
+			continue;
+		raw = mb_rec_raw(prec, v);
+		if (flatten && raw.p[0] == '{') {
+			prefix.len = 0;
+			mb_json_unescape(k.p, k.len, &prefix);
+			if (mb_flat_start(&fl, raw.p, raw.len, prefix.p, prefix.len, '.') > 0) {
+				while (mb_flat_next(&fl, &fk, &fv) == 1) {
+					if (!first)
+						mb_buf_addc(&flat, ',');
+					first = 0;
+					mb_buf_json_str(&flat, fk.p, fk.len);
+					mb_buf_addc(&flat, ':');
+					mb_buf_add(&flat, fv.p, fv.len);
+					if (flat.len > limit)
+						return -1;
+				}
+				continue;
+			}
+		}
+		if (!first)
+			mb_buf_addc(&flat, ',');
+		first = 0;
+		mb_buf_addc(&flat, '"');
+		mb_buf_add(&flat, k.p, k.len);
+		LIT(&flat, "\":");
+		mb_buf_add(&flat, raw.p, raw.len);
+	}
+	mb_buf_addc(&flat, '}');
+	return 0;
+}
+
 /* A line holding one valid JSON object: out with lineage added. */
 static void
-good(const char *p, size_t n, uint64_t lineno, uint64_t hash, int mayhave)
+good(const char *file, const char *p, size_t n, uint64_t lineno, uint64_t hash,
+    int mayhave)
 {
 	size_t close = n;
 	int empty;
@@ -187,38 +213,15 @@ good(const char *p, size_t n, uint64_t lineno, uint64_t hash, int mayhave)
 		n--;
 	}
 	if (opt.flatten || mayhave) {
-		/* Rewrite: flattened, or without the lineage it already has
-		 * (bronze ingested again gets new lineage, not two). */
-		mb_buf prefix = { 0 };
-		int i, first = 1;
-
-		mb_rec_parse(prec, p, n);
-		flat.len = 0;
-		mb_buf_addc(&flat, '{');
-		for (i = 0; i < mb_rec_nfields(prec); i++) {
-			mb_span k = mb_rec_key(prec, i), raw;
-			int v = mb_rec_field(prec, i);
-
-			if (is_lineage(k))
-				continue;
-			if (opt.flatten && mb_rec_type(prec, v) == MB_T_OBJ &&
-			    mb_rec_len(prec, v) > 0) {
-				prefix.len = 0;
-				mb_json_unescape(k.p, k.len, &prefix);
-				first = flatten_obj(&flat, v, &prefix, first);
-				continue;
-			}
-			if (!first)
-				mb_buf_addc(&flat, ',');
-			first = 0;
-			raw = mb_rec_raw(prec, v);
-			mb_buf_addc(&flat, '"');
-			mb_buf_add(&flat, k.p, k.len);
-			LIT(&flat, "\":");
-			mb_buf_add(&flat, raw.p, raw.len);
+		if (rewrite(p, n, opt.flatten) < 0) {
+			st.nested++;
+			if (shown++ < MAX_SHOWN)
+				mb_warn("%s:%llu: --flatten: the flat record would be longer "
+				    "than --max-line %zu; kept nested", file,
+				    (unsigned long long)lineno,
+				    opt.maxline ? opt.maxline : MB_MAX_LINE_DEFAULT);
+			rewrite(p, n, 0);
 		}
-		mb_buf_free(&prefix);
-		mb_buf_addc(&flat, '}');
 		p = flat.p;
 		n = close = flat.len;
 	}
@@ -305,7 +308,7 @@ read_ndjson(mb_in *in, const char *file, pstate *ps)
 		if (mb_json_check_line(l.p, l.len, &lin) < 0)
 			bad(file, l.p, l.len, l.lineno, mb_hash(l.p, l.len), mb_errmsg(), 0);
 		else
-			good(l.p, l.len, l.lineno, mb_hash(l.p, l.len), lin);
+			good(file, l.p, l.len, l.lineno, mb_hash(l.p, l.len), lin);
 		if ((++k & 4095) == 0)
 			progress(in, ps->done0, ps->total, ps->t0, 0);
 	}
@@ -326,7 +329,7 @@ csv_drain(mb_csv *c, const char *file, int *lin)
 		else {
 			if (*lin < 0)
 				*lin = mb_csv_has_key(c, "_source");
-			good(row.json, row.json_len, row.lineno, h, *lin);
+			good(file, row.json, row.json_len, row.lineno, h, *lin);
 		}
 	}
 }
@@ -383,7 +386,7 @@ element(const char *file, mb_buf *el, uint64_t line, const char *eof)
 	int lin;
 
 	if (mb_json_check_line(el->p, el->len, &lin) == 0)
-		good(el->p, el->len, line, mb_hash(el->p, el->len), lin);
+		good(file, el->p, el->len, line, mb_hash(el->p, el->len), lin);
 	else
 		bad(file, el->p, el->len, line, mb_hash(el->p, el->len),
 		    eof ? eof : mb_errmsg(), 0);
@@ -961,16 +964,25 @@ main(int argc, char *argv[])
 	if (opt.stats) {
 		double secs = (double)(mb_time_now_ms() - t0) / 1000.0;
 
+		mb_buf m = { 0 };
+
 		mb_out_flush();
-		mb_err("%llu lines, %llu records, %llu malformed, %llu blank, "
-		    "%.1f MB in %.2f s (%.1f MB/s)", (unsigned long long)st.lines,
-		    (unsigned long long)st.records, (unsigned long long)st.malformed,
-		    (unsigned long long)st.blank, (double)st.bytes / 1e6, secs,
-		    secs > 0 ? (double)st.bytes / 1e6 / secs : 0);
+		mb_buf_printf(&m, "%llu lines, %llu records, %llu malformed, %llu blank, ",
+		    (unsigned long long)st.lines, (unsigned long long)st.records,
+		    (unsigned long long)st.malformed, (unsigned long long)st.blank);
+		if (st.nested)
+			mb_buf_printf(&m, "%llu too big to flatten, ",
+			    (unsigned long long)st.nested);
+		mb_buf_printf(&m, "%.1f MB in %.2f s (%.1f MB/s)",
+		    (double)st.bytes / 1e6, secs, secs > 0 ? (double)st.bytes / 1e6 / secs : 0);
+		mb_err("%s", mb_buf_cstr(&m));
+		mb_buf_free(&m);
 	}
 	mb_rec_free(prec);
 	mb_buf_free(&rec);
 	mb_buf_free(&flat);
+	mb_buf_free(&prefix);
+	mb_flat_free(&fl);
 	mb_buf_free(&src_json);
 	mb_buf_free(&qbuf);
 	for (size_t i = 0; i < nck; i++)

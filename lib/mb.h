@@ -278,6 +278,31 @@ size_t mb_utf8_decode(const char *p, size_t n, uint32_t *cp);
 int mb_cp_width(uint32_t cp);
 /* Columns of UTF-8 text: controls count 0, a byte that is not UTF-8 1. */
 size_t mb_utf8_width(const char *p, size_t n);
+/* ---- flattening nested objects (flatten.c) ----------------------------- */
+
+/*
+ * The leaves of a JSON object (text already checked, as mb_rec_parse
+ * does), one at a time: every member value that is not a non-empty
+ * object, with its key path: prefix, sep, key, sep, key... (key, sep,
+ * key... when prefix is NULL), the keys unescaped.  Empty objects and arrays are leaves.  One pass over the
+ * text, no recursion: any depth, in time linear in the text.  A key and
+ * value handed out live until the next call; the mb_flat (zero it
+ * first) is reused from object to object and freed by mb_flat_free.
+ */
+typedef struct mb_flat {
+	const char *p;
+	size_t n, i;
+	char sep;
+	mb_buf key;		/* the path of the current leaf */
+	mb_buf open;		/* per open object: the length of its path */
+} mb_flat;
+
+/* 1: the object has members; 0: it is empty; -1: it is not an object. */
+int mb_flat_start(mb_flat *f, const char *obj, size_t n, const char *prefix,
+    size_t plen, char sep);
+/* 1 and the next leaf, 0 at the end, -1 on text that is not JSON. */
+int mb_flat_next(mb_flat *f, mb_span *key, mb_span *val);
+void mb_flat_free(mb_flat *f);
 
 /* ---- exact decimals (dec.c) -------------------------------------------- */
 

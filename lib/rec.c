@@ -42,6 +42,11 @@ struct mb_rec {
 	edit *edits;
 	int nedits, capedits;
 	int *fedit;		/* per field: its edit, or -1 */
+	/* past EDIT_SCAN edits, a hash index of the edits' and the fields'
+	 * keys: slots hold edit + 1 (or field + 1), 0 is empty */
+	int *eslot, *fslot;
+	size_t ecap, fcap;
+	int indexed;
 	mb_buf arena;		/* edit keys and values */
 	mb_buf tmp;
 };
@@ -67,6 +72,8 @@ mb_rec_free(mb_rec *r)
 	free(r->ftok);
 	free(r->fedit);
 	free(r->edits);
+	free(r->eslot);
+	free(r->fslot);
 	mb_buf_free(&r->top);
 	mb_buf_free(&r->arena);
 	mb_buf_free(&r->tmp);
@@ -78,6 +85,11 @@ mb_rec_parse(mb_rec *r, const char *p, size_t n)
 {
 	r->nfields = 0;
 	r->nedits = 0;
+	if (r->indexed) {
+		memset(r->eslot, 0, r->ecap * sizeof(int));
+		memset(r->fslot, 0, r->fcap * sizeof(int));
+		r->indexed = 0;
+	}
 	r->arena.len = 0;
 	r->tokenized = 0;
 	r->ntok = 0;
@@ -475,17 +487,130 @@ mb_rec_dec(const mb_rec *r, int v, mb_dec *out)
 	return mb_dec_parse(s.p, s.len, out);
 }
 
+/*
+ * A record gets a few edits (the fields a tool sets), found by comparing
+ * keys; one that gets many (every leaf of a flattened object) finds them
+ * through a hash index, so the edits of a record cost linear time.
+ */
+#define EDIT_SCAN 16
+
+static size_t
+slot_of(size_t cap, const char *key, size_t n)
+{
+	return (size_t)mb_hash(key, n) & (cap - 1);
+}
+
+static void
+index_edit(mb_rec *r, int e)
+{
+	size_t m = r->ecap - 1, h = slot_of(r->ecap,
+	    r->arena.p + r->edits[e].koff, r->edits[e].klen);
+
+	while (r->eslot[h])
+		h = (h + 1) & m;
+	r->eslot[h] = e + 1;
+}
+
+/* The unescaped key of field i, in r->tmp. */
+static mb_span
+field_key(mb_rec *r, int i)
+{
+	mb_span k = mb_rec_key(r, i);
+
+	if (FIELD(r, i).kesc) {
+		r->tmp.len = 0;
+		mb_json_unescape(k.p, k.len, &r->tmp);
+		k.p = r->tmp.p;
+		k.len = r->tmp.len;
+	}
+	return k;
+}
+
+/* Builds (or grows) the index: edits fill at most a quarter of it. */
+static void
+index_build(mb_rec *r)
+{
+	size_t cap = 64, m, h;
+	int i;
+	mb_span k;
+
+	while (cap < (size_t)r->nedits * 4)
+		cap *= 2;
+	if (cap > r->ecap) {
+		free(r->eslot);
+		r->eslot = mb_xcalloc(cap, sizeof(int));
+		r->ecap = cap;
+	} else
+		memset(r->eslot, 0, r->ecap * sizeof(int));
+	for (i = 0; i < r->nedits; i++)
+		index_edit(r, i);
+	if (r->indexed)
+		return;
+	for (cap = 64; cap < (size_t)r->nfields * 2; cap *= 2)
+		;
+	if (cap > r->fcap) {
+		free(r->fslot);
+		r->fslot = mb_xcalloc(cap, sizeof(int));
+		r->fcap = cap;
+	} else
+		memset(r->fslot, 0, r->fcap * sizeof(int));
+	m = r->fcap - 1;
+	/* a repeated key: the first field is found first, as in a scan */
+	for (i = 0; i < r->nfields; i++) {
+		k = field_key(r, i);
+		for (h = slot_of(r->fcap, k.p, k.len); r->fslot[h]; h = (h + 1) & m)
+			;
+		r->fslot[h] = i + 1;
+	}
+	r->indexed = 1;
+}
+
+/* The edit of key, or -1; the field of key in *field, or -1. */
+static int
+find_edit(mb_rec *r, const char *key, size_t kl, int *field)
+{
+	size_t h, m;
+	int i;
+
+	*field = -1;
+	if (!r->indexed) {
+		for (i = 0; i < r->nedits; i++)
+			if (r->edits[i].klen == kl &&
+			    memcmp(r->arena.p + r->edits[i].koff, key, kl) == 0)
+				return i;
+		for (i = 0; i < r->nfields; i++)
+			if (topkey(r, i, key, kl)) {
+				*field = i;
+				break;
+			}
+		return -1;
+	}
+	m = r->fcap - 1;
+	for (h = slot_of(r->fcap, key, kl); r->fslot[h]; h = (h + 1) & m) {
+		mb_span k = field_key(r, r->fslot[h] - 1);
+		if (k.len == kl && memcmp(k.p, key, kl) == 0) {
+			*field = r->fslot[h] - 1;
+			break;
+		}
+	}
+	m = r->ecap - 1;
+	for (h = slot_of(r->ecap, key, kl); r->eslot[h]; h = (h + 1) & m) {
+		const edit *e = &r->edits[r->eslot[h] - 1];
+		if (e->klen == kl && memcmp(r->arena.p + e->koff, key, kl) == 0)
+			return r->eslot[h] - 1;
+	}
+	return -1;
+}
+
 static edit *
 edit_for(mb_rec *r, const char *key)
 {
 	size_t kl = strlen(key);
-	int i;
+	int i, field;
 	edit *e;
 
-	for (i = 0; i < r->nedits; i++)
-		if (r->edits[i].klen == kl &&
-		    memcmp(r->arena.p + r->edits[i].koff, key, kl) == 0)
-			return &r->edits[i];
+	if ((i = find_edit(r, key, kl, &field)) >= 0)
+		return &r->edits[i];
 	if (r->nedits == r->capedits) {
 		r->capedits = r->capedits ? r->capedits * 2 : 8;
 		r->edits = mb_xrealloc(r->edits, (size_t)r->capedits * sizeof(*e));
@@ -494,14 +619,14 @@ edit_for(mb_rec *r, const char *key)
 	e->koff = r->arena.len;
 	e->klen = kl;
 	mb_buf_add(&r->arena, key, kl);
-	e->field = -1;
-	for (i = 0; i < r->nfields; i++)
-		if (topkey(r, i, key, kl)) {
-			e->field = i;
-			r->fedit[i] = r->nedits;
-			break;
-		}
+	e->field = field;
+	if (field >= 0)
+		r->fedit[field] = r->nedits;
 	r->nedits++;
+	if (r->nedits == EDIT_SCAN || (r->indexed && (size_t)r->nedits * 4 > r->ecap))
+		index_build(r);
+	else if (r->indexed)
+		index_edit(r, r->nedits - 1);
 	return e;
 }
 

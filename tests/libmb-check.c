@@ -9,6 +9,7 @@
  *   libmb-check edit K=V|-K... each line a record: set or delete, write
  *   libmb-check parse          parse every line, print the count (for timing)
  *   libmb-check width          each line: its width in terminal columns
+ *   libmb-check flat SEP       each line an object: its leaves, "key\tvalue"
  */
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,25 @@ do_edit(mb_rec *r, int argc, char **argv, mb_buf *o)
 	mb_rec_write(r, o);
 }
 
+static mb_flat f;
+
+static void
+do_flat(const mb_line *l, const char *sep, mb_buf *o)
+{
+	mb_span k, v;
+	int rc;
+
+	if ((rc = mb_flat_start(&f, l->p, l->len, NULL, 0, sep[0])) <= 0) {
+		mb_buf_adds(o, rc < 0 ? "error: not an object\n" : "empty\n");
+		return;
+	}
+	while ((rc = mb_flat_next(&f, &k, &v)) == 1)
+		mb_buf_printf(o, "%.*s\t%.*s\n", (int)k.len, k.p, (int)v.len, v.p);
+	if (rc < 0)
+		mb_buf_printf(o, "error: %s\n", mb_errmsg());
+	mb_buf_adds(o, "--\n");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -148,6 +168,8 @@ main(int argc, char *argv[])
 			do_dec(&l, &o);
 		else if (strcmp(mode, "width") == 0)
 			mb_buf_printf(&o, "%zu\n", mb_utf8_width(l.p, l.len));
+		else if (strcmp(mode, "flat") == 0 && argc > 2)
+			do_flat(&l, argv[2], &o);
 		else if (mb_rec_parse(r, l.p, l.len) < 0)
 			mb_buf_printf(&o, "error: %s\n", mb_errmsg());
 		else if (strcmp(mode, "get") == 0)
@@ -155,11 +177,12 @@ main(int argc, char *argv[])
 		else if (strcmp(mode, "edit") == 0)
 			do_edit(r, argc - 2, argv + 2, &o);
 		else
-			mb_die(MB_EXIT_USAGE, "usage: libmb-check time|dec|width|get|edit ...");
+			mb_die(MB_EXIT_USAGE, "usage: libmb-check time|dec|width|get|edit|flat ...");
 		mb_out_buf(&o);
 	}
 	mb_in_close(in);
 	mb_rec_free(r);
 	mb_buf_free(&o);
+	mb_flat_free(&f);
 	return mb_finish(MB_EXIT_OK);
 }

@@ -133,3 +133,28 @@ EOF
 0
 EOF
 }
+
+@test "flatten: leaves with their paths, escapes, blanks, empty objects and arrays" {
+	run libmb-check flat . <<'EOF'
+{"a":{"b":{"c":1},"d":[{"x":{}}],"e":{ },"f":"}{\"]"}, "g" : { "h\u0041" : { "i" : null } },"":{"":{"k":true}}}
+{}
+{ "a" : 1 }
+EOF
+	assert_output - <<'EOF'
+a.b.c	1
+a.d	[{"x":{}}]
+a.e	{ }
+a.f	"}{\"]"
+g.hA.i	null
+..k	true
+--
+empty
+a	1
+--
+EOF
+}
+
+@test "records: many edits of one record (a flattened object) are found through a hash" {
+	run bash -c "printf '%s\\n' '{\"a\":1,\"b\":2,\"a\":5,\"\\u0062x\":7}' | libmb-check edit \$(seq -f 'k%g=1' 1 40) a=3 k1=2 -b k40=4 bx=8"
+	assert_output '{"a":3,"a":5,"bx":8,"k1":2,"k2":1,"k3":1,"k4":1,"k5":1,"k6":1,"k7":1,"k8":1,"k9":1,"k10":1,"k11":1,"k12":1,"k13":1,"k14":1,"k15":1,"k16":1,"k17":1,"k18":1,"k19":1,"k20":1,"k21":1,"k22":1,"k23":1,"k24":1,"k25":1,"k26":1,"k27":1,"k28":1,"k29":1,"k30":1,"k31":1,"k32":1,"k33":1,"k34":1,"k35":1,"k36":1,"k37":1,"k38":1,"k39":1,"k40":4}'
+}

@@ -257,6 +257,30 @@ EOF
 	assert_output '{"a.b.c":1,"a.d":[1],"e":{}'
 }
 
+@test "--flatten: 100,000 levels deep, no stack overflow, in one pass" {
+	python3 -c "print('{\"a\":'+'{\"x\":'*100000+'1'+'}'*100000+'}')" > "$BATS_TEST_TMPDIR/deep.ndjson"
+	run bash -c "mb-ingest --flatten $BATS_TEST_TMPDIR/deep.ndjson | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); k=list(r); print(len(k), k[0][:9], len(k[0]), r[k[0]], k[1:])'"
+	assert_success
+	assert_output "5 a.x.x.x.x 200001 1 ['_source', '_offset', '_ingested_at', '_hash']"
+}
+
+@test "--flatten: a record that would flatten past --max-line is kept nested, with a warning" {
+	# every leaf repeats its ancestors' keys: 2,000 levels of 12 bytes
+	# flatten to about 4 MB
+	python3 -c "print('{\"a\":1,\"b\":'*2000+'0'+'}'*2000)" > "$BATS_TEST_TMPDIR/chain.ndjson"
+	printf '{"c":{"d":1}}\n' >> "$BATS_TEST_TMPDIR/chain.ndjson"
+	mb-ingest --flatten --max-line 100K --stats "$BATS_TEST_TMPDIR/chain.ndjson" 2>"$BATS_TEST_TMPDIR/err" |
+	    sed 's/,"_source.*/}/' > "$BATS_TEST_TMPDIR/out"
+	head -n 1 "$BATS_TEST_TMPDIR/chain.ndjson" > "$BATS_TEST_TMPDIR/want"
+	echo '{"c.d":1}' >> "$BATS_TEST_TMPDIR/want"
+	cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/out"
+	run sed 's/ [0-9.]* MB in.*//' "$BATS_TEST_TMPDIR/err"
+	assert_output - <<EOF
+mb-ingest: $BATS_TEST_TMPDIR/chain.ndjson:1: --flatten: the flat record would be longer than --max-line 102400; kept nested
+mb-ingest: 2 lines, 2 records, 0 malformed, 0 blank, 1 too big to flatten,
+EOF
+}
+
 @test "bronze ingested again gets new lineage, not two copies" {
 	run bash -c "mb-ingest orders.ndjson | mb-ingest | head -n 1 | grep -o '_source' | wc -l"
 	assert_output 1
