@@ -83,6 +83,10 @@ typedef struct node {
 	size_t nlen;
 	int hint;		/* N_FIELD: mb_rec_findh()'s hint */
 	mb_regex *re;		/* matches() with a literal pattern */
+	/* a left-deep chain such as 1 + 2 - 3 + 4 is evaluated in a loop,
+	 * not by recursion: lchain says that a is an operation of the same
+	 * chain, up is the operation that has this one as its a (or -1) */
+	int lchain, up;
 } node;
 
 struct ov {
@@ -784,6 +788,7 @@ newnode(mb_expr *e, enum op op, size_t pos)
 	n->op = op;
 	n->col = (int)pos + 1;
 	n->a = n->b = -1;
+	n->up = -1;
 	n->hint = -1;
 	n->lit.t = MB_V_NULL;
 	return e->nn++;
@@ -1348,6 +1353,17 @@ parse_primary(mb_expr *e)
 	}
 }
 
+/* Node k, just made with a as its left operand; a is the operation
+ * before it in the same chain when chained. */
+static void
+link(mb_expr *e, int k, int chained)
+{
+	if (chained) {
+		e->n[k].lchain = 1;
+		e->n[e->n[k].a].up = k;
+	}
+}
+
 static int
 deeper(mb_expr *e, size_t pos)
 {
@@ -1380,7 +1396,7 @@ parse_unary(mb_expr *e)
 static int
 parse_mul(mb_expr *e)
 {
-	int a = parse_unary(e), b, k;
+	int a = parse_unary(e), b, k, prev = -1;
 	token t;
 
 	while (a >= 0) {
@@ -1394,6 +1410,8 @@ parse_mul(mb_expr *e)
 		    N_MOD, t.pos);
 		e->n[k].a = a;
 		e->n[k].b = b;
+		link(e, k, a == prev);
+		prev = k;
 		a = k;
 	}
 	return a;
@@ -1402,7 +1420,7 @@ parse_mul(mb_expr *e)
 static int
 parse_add(mb_expr *e)
 {
-	int a = parse_mul(e), b, k;
+	int a = parse_mul(e), b, k, prev = -1;
 	token t;
 
 	while (a >= 0) {
@@ -1415,6 +1433,8 @@ parse_add(mb_expr *e)
 		k = newnode(e, t.t == T_PLUS ? N_ADD : N_SUB, t.pos);
 		e->n[k].a = a;
 		e->n[k].b = b;
+		link(e, k, a == prev);
+		prev = k;
 		a = k;
 	}
 	return a;
@@ -1509,7 +1529,7 @@ parse_not(mb_expr *e)
 static int
 parse_and(mb_expr *e)
 {
-	int a = parse_not(e), b, k;
+	int a = parse_not(e), b, k, prev = -1;
 	token t;
 
 	while (a >= 0) {
@@ -1522,6 +1542,8 @@ parse_and(mb_expr *e)
 		k = newnode(e, N_AND, t.pos);
 		e->n[k].a = a;
 		e->n[k].b = b;
+		link(e, k, a == prev);
+		prev = k;
 		a = k;
 	}
 	return a;
@@ -1530,7 +1552,7 @@ parse_and(mb_expr *e)
 static int
 parse_or(mb_expr *e)
 {
-	int a, b, k;
+	int a, b, k, prev = -1;
 	token t = peek(e);
 
 	if (deeper(e, t.pos) < 0)
@@ -1546,6 +1568,8 @@ parse_or(mb_expr *e)
 		k = newnode(e, N_OR, t.pos);
 		e->n[k].a = a;
 		e->n[k].b = b;
+		link(e, k, a == prev);
+		prev = k;
 		a = k;
 	}
 	e->depth--;
@@ -2160,12 +2184,73 @@ call(mb_expr *e, const node *n, const mb_rec *r, mb_val *out)
 	return 0;
 }
 
+/* The value of and, or or arithmetic node n, its left operand's value a
+ * given. */
+static int
+binop(mb_expr *e, const node *n, const mb_val *a, const mb_rec *r, mb_val *out)
+{
+	mb_val b;
+	int x, y, ra, rb;
+
+	if (n->op != N_AND && n->op != N_OR) {
+		if (eval(e, n->b, r, &b) < 0)
+			return -1;
+		return arith(e, n->op, a, &b, out);
+	}
+	x = logic(e, a, &ra);
+	if (x < 0)
+		return rterr(out, "%s", n->op == N_AND ?
+		    "and of a value that is not a boolean" :
+		    "or of a value that is not a boolean");
+	/* short circuit: false and _, true or _ */
+	if (x == 0 && ra == (n->op == N_OR)) {
+		setbool(out, ra);
+		return 0;
+	}
+	if (eval(e, n->b, r, &b) < 0)
+		return -1;
+	y = logic(e, &b, &rb);
+	if (y < 0)
+		return rterr(out, "%s", n->op == N_AND ?
+		    "and of a value that is not a boolean" :
+		    "or of a value that is not a boolean");
+	if (y == 0 && rb == (n->op == N_OR))
+		setbool(out, rb);
+	else if (x > 0 || y > 0)
+		setnull(out);
+	else
+		setbool(out, rb);
+	return 0;
+}
+
+/* A left-deep chain ending at node k, from its first operation up: a sum
+ * of 60,000 terms takes no more C stack than one of two. */
+static int
+chain(mb_expr *e, int k, const mb_rec *r, mb_val *out)
+{
+	mb_val acc;
+	int j = k;
+
+	while (e->n[j].lchain)
+		j = e->n[j].a;
+	if (eval(e, e->n[j].a, r, &acc) < 0)
+		return -1;
+	for (;;) {
+		if (binop(e, &e->n[j], &acc, r, out) < 0)
+			return -1;
+		if (j == k)
+			return 0;
+		acc = *out;
+		j = e->n[j].up;
+	}
+}
+
 static int
 eval(mb_expr *e, int k, const mb_rec *r, mb_val *out)
 {
 	node *n = &e->n[k];
 	mb_val a, b;
-	int x, y, ra, rb, c, i;
+	int x, ra, c, i;
 
 	switch (n->op) {
 	case N_LIT:
@@ -2207,40 +2292,16 @@ eval(mb_expr *e, int k, const mb_rec *r, mb_val *out)
 		return 0;
 	case N_AND:
 	case N_OR:
-		if (eval(e, n->a, r, &a) < 0)
-			return -1;
-		x = logic(e, &a, &ra);
-		if (x < 0)
-			return rterr(out, "%s", n->op == N_AND ?
-			    "and of a value that is not a boolean" :
-			    "or of a value that is not a boolean");
-		/* short circuit: false and _, true or _ */
-		if (x == 0 && ra == (n->op == N_OR)) {
-			setbool(out, ra);
-			return 0;
-		}
-		if (eval(e, n->b, r, &b) < 0)
-			return -1;
-		y = logic(e, &b, &rb);
-		if (y < 0)
-			return rterr(out, "%s", n->op == N_AND ?
-			    "and of a value that is not a boolean" :
-			    "or of a value that is not a boolean");
-		if (y == 0 && rb == (n->op == N_OR))
-			setbool(out, rb);
-		else if (x > 0 || y > 0)
-			setnull(out);
-		else
-			setbool(out, rb);
-		return 0;
 	case N_ADD:
 	case N_SUB:
 	case N_MUL:
 	case N_DIV:
 	case N_MOD:
-		if (eval(e, n->a, r, &a) < 0 || eval(e, n->b, r, &b) < 0)
+		if (n->lchain)
+			return chain(e, k, r, out);
+		if (eval(e, n->a, r, &a) < 0)
 			return -1;
-		return arith(e, n->op, &a, &b, out);
+		return binop(e, n, &a, r, out);
 	case N_EQ:
 	case N_NE:
 	case N_LT:

@@ -243,6 +243,37 @@ mb-enrich: --set "x = #": column 1: unexpected "#"
 EOF
 }
 
+@test "long chains run: 60,000 terms of + or *, 15,000 of or, 20,000 of and" {
+	# one argument holds at most 128 KB
+	sum=$(python3 -c "print('1' + '+1' * 59999)")
+	prod=$(python3 -c "print('quantity' + '*1' * 59999)")
+	ors=$(python3 -c "print('false' + '||false' * 14999 + '||true')")
+	ands=$(python3 -c "print('true' + '&&true' * 19999)")
+	run evs "$sum" "$prod" "$ors" "$ands" "$sum-60000+2*3-1/2"
+	assert_output - <<'EOF'
+{"x":60000}
+{"x":2}
+{"x":true}
+{"x":true}
+{"x":5.5}
+EOF
+	printf '%s\n' '{"a":1}' > "$BATS_TEST_TMPDIR/in"
+	run mbrun mb-validate --check "big: $sum > 59999" --quarantine "$BATS_TEST_TMPDIR/q" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output '{"a":1}'
+}
+
+@test "nesting deeper than 200 levels is status 2 with the column, at any depth under the limit it runs" {
+	deep=$(python3 -c "print('(' * 300 + '1' + ')' * 300)")
+	run mbrun bash -c "printf '%s\n' '$REC' | mb-enrich --set 'x = $deep'"
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" "mb-enrich: --set \"x = $deep\": column 201: expression nested too deeply"
+	# the deepest that parses, with every kind of operation at each level
+	ok=$(python3 -c "print('if(true, -(0 + 1 * ' * 66 + 'quantity' + ') + 0, 0)' * 66)")
+	run ev "$ok"
+	assert_output '2'
+}
+
 @test "mb-validate --check: true and null pass, false and non-booleans fail" {
 	printf '%s\n' '{"a":1}' '{"a":null}' '{"a":0}' '{"a":"x"}' > "$BATS_TEST_TMPDIR/in"
 	run mbrun mb-validate --check 'pos: a > 0' --check 'nb: if(a = 1, a, true)' -q "$BATS_TEST_TMPDIR/q" "$BATS_TEST_TMPDIR/in"
