@@ -418,32 +418,38 @@ as_num(const mb_val *v, mb_val *out)
 	}
 }
 
+/* 0 and the time of v; -1 when v is not a time, -2 when it is one
+ * outside the years 0000 to 9999 (MB_TIME_MIN..MB_TIME_MAX), which no
+ * time function takes or gives. */
 static int
 as_time(const mb_val *v, int64_t *ms)
 {
-	mb_val x;
+	double f;
+	int secs;
 
 	switch (v->t) {
 	case MB_V_TIME:
 		*ms = v->ms;
 		return 0;
 	case MB_V_STR:
-		return mb_time_parse(v->s, v->n, ms);
+		if (mb_time_parse(v->s, v->n, ms) == 0)
+			return 0;
+		return strstr(mb_errmsg(), "out of range") ? -2 : -1;
 	case MB_V_DEC:
 	case MB_V_DBL:
-		x = *v;
-		{
-			double f = todbl(&x);
-			if (fabs(f) > 1e11)
-				*ms = (int64_t)f;
-			else
-				*ms = (int64_t)llround(f * 1000);
-		}
+		/* epoch seconds, or milliseconds above 1e11 */
+		f = todbl(v);
+		if ((secs = !(fabs(f) > 1e11)))
+			f *= 1000;
+		if (!(f >= (double)MB_TIME_MIN && f <= (double)MB_TIME_MAX))
+			return f == f ? -2 : -1;
+		*ms = secs ? (int64_t)llround(f) : (int64_t)f;
 		return 0;
 	default:
 		return -1;
 	}
 }
+
 
 static int
 cmp3(__int128 a, __int128 b)
@@ -617,6 +623,22 @@ typedef struct token {
 	enum tok t;
 	size_t pos, len;	/* in the source */
 } token;
+
+/* The runtime error of a time function whose argument v is not a time
+ * (rc -1) or one out of range (rc -2). */
+static int
+time_err(mb_expr *e, const mb_val *v, int rc, mb_val *out)
+{
+	const char *s;
+	size_t sl;
+	char msg[160];
+
+	val_text(e, v, &s, &sl);
+	snprintf(msg, sizeof(msg), rc == -2 ? "time out of range (years 0000 "
+	    "to 9999): %.*s" : "bad timestamp \"%.*s\"",
+	    (int)(sl > 60 ? 60 : sl), s);
+	return rterr(out, "%s", msg);
+}
 
 static int
 perr(mb_expr *e, size_t pos, const char *fmt, const char *arg)
@@ -2108,8 +2130,8 @@ call(mb_expr *e, const node *n, const mb_rec *r, mb_val *out)
 			return rterr(out, "%s", "date_trunc(): bad unit");
 		u = v[0].s;
 		ul = v[0].n;
-		if (as_time(&v[1], &ms) < 0)
-			return rterr(out, "%s", "bad timestamp");
+		if ((rc = as_time(&v[1], &ms)) < 0)
+			return time_err(e, &v[1], rc, out);
 		mb_time_split(ms, &tm);
 		days = floordiv(ms, 86400000);
 #define U(w) (ul == strlen(w) && memcmp(u, w, ul) == 0)
@@ -2134,27 +2156,27 @@ call(mb_expr *e, const node *n, const mb_rec *r, mb_val *out)
 		else
 			return rterr(out, "%s", "date_trunc(): bad unit");
 #undef U
+		if (ms < MB_TIME_MIN)	/* the week of 0000-01-01 */
+			return rterr(out, "%s", "time out of range (years 0000 "
+			    "to 9999): date_trunc() before 0000-01-01");
 		setnull(out);
 		out->t = MB_V_TIME;
 		out->ms = ms;
 		return 0;
 	}
 	case F_DAYS_BETWEEN:
-		if (as_time(&v[0], &ms) < 0 || as_time(&v[1], &ms2) < 0)
-			return rterr(out, "%s", "bad timestamp");
+		if ((rc = as_time(&v[0], &ms)) < 0)
+			return time_err(e, &v[0], rc, out);
+		if ((rc = as_time(&v[1], &ms2)) < 0)
+			return time_err(e, &v[1], rc, out);
 		setdec(out, floordiv(ms2, 86400000) - floordiv(ms, 86400000), 0);
 		return 0;
 	default:
 		break;
 	}
 	/* one timestamp argument */
-	if (as_time(&v[0], &ms) < 0) {
-		char msg[120];
-		val_text(e, &v[0], &s, &sl);
-		snprintf(msg, sizeof(msg), "bad timestamp \"%.*s\"",
-		    (int)(sl > 60 ? 60 : sl), s);
-		return rterr(out, "%s", msg);
-	}
+	if ((rc = as_time(&v[0], &ms)) < 0)
+		return time_err(e, &v[0], rc, out);
 	mb_time_split(ms, &tm);
 	switch (n->fn) {
 	case F_YEAR: setdec(out, tm.year, 0); break;

@@ -338,8 +338,12 @@ int mb_rec_dec(const mb_rec *r, int v, mb_dec *out);
  * RFC 3339 / ISO 8601 with "T" or " ", optional fractions and a "Z" or
  * +hh:mm offset (no offset means UTC), a plain date, and epoch seconds or
  * milliseconds as numbers (by magnitude: above 1e11 is milliseconds).
- * No strptime, no mktime, no time zone database.
+ * No strptime, no mktime, no time zone database.  A time is one of the
+ * years 0000 to 9999 (what RFC 3339 can write); a time outside them is
+ * an error of its own, "time out of range".
  */
+#define MB_TIME_MIN (-62167219200000LL)	/* 0000-01-01T00:00:00.000Z */
+#define MB_TIME_MAX 253402300799999LL	/* 9999-12-31T23:59:59.999Z */
 int mb_time_parse(const char *p, size_t n, int64_t *ms);
 int64_t mb_time_now_ms(void);
 /* "2025-07-04T12:00:00.000Z" (24 bytes) appended to b. */

@@ -112,7 +112,10 @@ mb_time_parse(const char *s, size_t n, int64_t *ms)
 					t = v;
 				else
 					t = v * 1000 + fr * (1000 / scale);
-				*ms = neg ? -t : t;
+				t = neg ? -t : t;
+				if (t < MB_TIME_MIN || t > MB_TIME_MAX)
+					goto range;
+				*ms = t;
 				return 0;
 			}
 		}
@@ -176,10 +179,15 @@ mb_time_parse(const char *s, size_t n, int64_t *ms)
 		p += 4;
 	if (p != e)
 		goto bad;
+	if (t < MB_TIME_MIN || t > MB_TIME_MAX)
+		goto range;
 	*ms = t;
 	return 0;
 bad:
 	return mb_seterr("not a timestamp: '%.*s'", (int)(n > 64 ? 64 : n), s);
+range:
+	return mb_seterr("time out of range (years 0000 to 9999): '%.*s'",
+	    (int)(n > 64 ? 64 : n), s);
 }
 
 int64_t
@@ -194,7 +202,8 @@ mb_time_now_ms(void)
 void
 mb_time_split(int64_t ms, mb_tm *tm)
 {
-	int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+	/* floor division, which no int64 can overflow */
+	int64_t days = ms / 86400000 - (ms % 86400000 < 0);
 	int64_t rem = ms - days * 86400000;
 
 	civil_from_days(days, &tm->year, &tm->month, &tm->day);

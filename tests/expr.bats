@@ -223,6 +223,49 @@ EOF
 	assert_equal "$(stderr_of_mbrun)" 'mb-enrich: -:1: --set "x": + of a value that is not a number (use concat() for strings)'
 }
 
+@test "times out of range are runtime errors: null and a count in mb-enrich, a failed check in mb-validate" {
+	run mbrun bash -c "echo '{\"t\":99999999999999999999999,\"u\":1e300}' | mb-enrich --set 'h = hour(t)' --set 'd = date(u)'"
+	assert_success
+	assert_output '{"t":99999999999999999999999,"u":1e300,"h":null,"d":null}'
+	assert_equal "$(stderr_of_mbrun)" 'mb-enrich: 2 expression errors gave null'
+	for f in 'year(t)' 'month(u)' 'day(-u)' 'dayofweek(t)' 'hour(t)' 'minute(t)' 'week(t)' 'date(t)' 'timestamp(t)' \
+	    'date_trunc("day", t)' 'days_between(t, "2025-01-01")' 'days_between("2025-01-01", t)' \
+	    'date_trunc("week", "0000-01-01")' 'year("0000-01-01T00:30:00+01:00")' 'year(-62167219201)'; do
+		echo '{"t":99999999999999999999999,"u":1e300}' | mb-enrich --strict --set "x = $f" 2>>"$BATS_TEST_TMPDIR/err" && false
+	done
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output - <<'EOF'
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 99999999999999999999999
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 1e+300
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): -1e+300
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 99999999999999999999999
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 99999999999999999999999
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 99999999999999999999999
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 99999999999999999999999
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 99999999999999999999999
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 99999999999999999999999
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 99999999999999999999999
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 99999999999999999999999
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 99999999999999999999999
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): date_trunc() before 0000-01-01
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): 0000-01-01T00:30:00+01:00
+mb-enrich: -:1: --set "x": time out of range (years 0000 to 9999): -62167219201
+EOF
+	# the edges themselves are times
+	run evs 'date(-62167219200)' 'date(253402300799999)' 'date_trunc("week", "0000-01-03")'
+	assert_output - <<'EOF'
+{"x":"0000-01-01"}
+{"x":"9999-12-31"}
+{"x":"0000-01-03T00:00:00.000Z"}
+EOF
+	printf '%s\n' '{"t":99999999999999999999999}' '{"t":"2010-12-01 08:26:00"}' > "$BATS_TEST_TMPDIR/in"
+	run mbrun mb-validate --check 'recent: year(t) >= 2010' --quarantine "$BATS_TEST_TMPDIR/q" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output '{"t":"2010-12-01 08:26:00"}'
+	run cat "$BATS_TEST_TMPDIR/q"
+	assert_output '{"t":99999999999999999999999,"_errors":[{"rule":"recent","field":null,"message":"error: time out of range (years 0000 to 9999): 99999999999999999999999"}]}'
+}
+
 @test "syntax errors name the column" {
 	for e in '1 +' '(1 + 2' 'foo(1)' '"abc' 'a == b == c' 'lower()' "matches(s, '[')" "date_trunc('fortnight', ts)" '1 2' 'a in 1' '#'; do
 		printf '%s\n' "$REC" | mb-enrich --set "x = $e" >/dev/null 2>>"$BATS_TEST_TMPDIR/err" && false

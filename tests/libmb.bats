@@ -50,6 +50,35 @@ error: not a timestamp: ''
 EOF
 }
 
+@test "time: the years 0000 to 9999 and nothing beyond; no offset means UTC" {
+	run libmb-check time <<'EOF'
+0000-01-01T00:00:00Z
+9999-12-31T23:59:59.999Z
+-62167219200000
+253402300799999
+2010-12-01 08:26:00
+0000-01-01T00:30:00+01:00
+9999-12-31T23:30:00-01:00
+-62167219200001
+253402300800000
+999999999999999999
+-999999999999999999
+EOF
+	assert_output - <<'EOF'
+-62167219200000 0000-01-01T00:00:00.000Z wday=7 yday=1
+253402300799999 9999-12-31T23:59:59.999Z wday=6 yday=365
+-62167219200000 0000-01-01T00:00:00.000Z wday=7 yday=1
+253402300799999 9999-12-31T23:59:59.999Z wday=6 yday=365
+1291191960000 2010-12-01T08:26:00.000Z wday=4 yday=335
+error: time out of range (years 0000 to 9999): '0000-01-01T00:30:00+01:00'
+error: time out of range (years 0000 to 9999): '9999-12-31T23:30:00-01:00'
+error: time out of range (years 0000 to 9999): '-62167219200001'
+error: time out of range (years 0000 to 9999): '253402300800000'
+error: time out of range (years 0000 to 9999): '999999999999999999'
+error: time out of range (years 0000 to 9999): '-999999999999999999'
+EOF
+}
+
 @test "decimals: exact sums, products, division, comparison, overflow" {
 	run libmb-check dec <<'EOF'
 0.1 + 0.2
