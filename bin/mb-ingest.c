@@ -22,7 +22,9 @@
 
 #define LIT(b, s) mb_buf_add((b), (s), sizeof(s) - 1)
 
-enum fmt { F_AUTO, F_NDJSON, F_CSV, F_ARRAY };
+/* F_JSON: a .json file, an array or NDJSON by its first byte; F_NDJSON is
+ * line mode whatever the first byte is. */
+enum fmt { F_AUTO, F_NDJSON, F_CSV, F_ARRAY, F_JSON };
 
 static struct {
 	enum fmt format;
@@ -31,12 +33,32 @@ static struct {
 	const char *quarantine, *checkpoint;
 	int flatten, stats, progress;
 	double watch;
-} opt = { F_AUTO, 0, 0, NULL, NULL, 0, 0, 0, 0 };
+	int infer;		/* MB_CSV_INFER_* */
+	size_t sample;
+} opt = { F_AUTO, 0, 0, NULL, NULL, 0, 0, 0, 0, MB_CSV_INFER_COLUMNS, 1000 };
 
 static struct {
 	uint64_t lines, records, malformed, blank, bytes;
 	uint64_t nested;	/* records too big to flatten */
+	uint64_t misfits;	/* CSV values kept as strings */
 } st;
+
+/*
+ * CSV column types: those given (--types, then --schema), and those a
+ * file's sample decided, kept per header so that every file with the same
+ * columns gets the same types, in this run and, through the checkpoint,
+ * in the next.
+ */
+typedef struct tmap {
+	mb_buf names;		/* column names, NUL-terminated */
+	int n;
+	unsigned char *types;
+} tmap;
+
+static mb_buf given, fromschema;	/* name, NUL, type: --types, --schema */
+static tmap *maps;
+static int nmaps;
+static mb_buf types_json;	/* the types of the CSV file just read */
 
 static int status = MB_EXIT_OK;
 static volatile sig_atomic_t stop;
@@ -288,11 +310,27 @@ progress_end(pstate *ps)
 		    (double)ps->done0 / 1e6, "");
 }
 
+/* One NDJSON line (or the rest of one, from a broken JSON array). */
+static void
+ndjson_line(const char *file, const char *p, size_t n, uint64_t lineno)
+{
+	int lin;
+
+	if (blank(p, n)) {
+		st.blank++;
+		return;
+	}
+	if (mb_json_check_line(p, n, &lin) < 0)
+		bad(file, p, n, lineno, mb_hash(p, n), mb_errmsg(), 0);
+	else
+		good(file, p, n, lineno, mb_hash(p, n), lin);
+}
+
 static int
 read_ndjson(mb_in *in, const char *file, pstate *ps)
 {
 	mb_line l;
-	int r, lin;
+	int r;
 	uint64_t k = 0;
 
 	while ((r = mb_in_line(in, &l)) == 1) {
@@ -301,14 +339,7 @@ read_ndjson(mb_in *in, const char *file, pstate *ps)
 			bad(file, l.p, l.len, l.lineno, l.hash, NULL, l.full_len);
 			continue;
 		}
-		if (blank(l.p, l.len)) {
-			st.blank++;
-			continue;
-		}
-		if (mb_json_check_line(l.p, l.len, &lin) < 0)
-			bad(file, l.p, l.len, l.lineno, mb_hash(l.p, l.len), mb_errmsg(), 0);
-		else
-			good(file, l.p, l.len, l.lineno, mb_hash(l.p, l.len), lin);
+		ndjson_line(file, l.p, l.len, l.lineno);
 		if ((++k & 4095) == 0)
 			progress(in, ps->done0, ps->total, ps->t0, 0);
 	}
@@ -346,17 +377,156 @@ csv_delim(const char *file)
 	return ',';
 }
 
+/* The column names of c, NUL-terminated, into b. */
+static void
+col_names(const mb_csv *c, mb_buf *b)
+{
+	const char *name;
+	size_t n;
+
+	b->len = 0;
+	for (int i = 0; i < mb_csv_ncols(c); i++) {
+		mb_csv_col(c, i, &name, &n);
+		mb_buf_add(b, name, n);
+		mb_buf_addc(b, '\0');
+	}
+}
+
+static tmap *
+find_map(const mb_csv *c, mb_buf *tmp)
+{
+	col_names(c, tmp);
+	for (int i = nmaps - 1; i >= 0; i--)
+		if (maps[i].n == mb_csv_ncols(c) && maps[i].names.len == tmp->len &&
+		    memcmp(maps[i].names.p, tmp->p, tmp->len) == 0)
+			return &maps[i];
+	return NULL;
+}
+
+static void
+add_map(const mb_csv *c)
+{
+	tmap *m;
+	const char *name;
+	size_t n;
+
+	maps = mb_xrealloc(maps, ((size_t)nmaps + 1) * sizeof(*maps));
+	m = &maps[nmaps++];
+	memset(m, 0, sizeof(*m));
+	col_names(c, &m->names);
+	m->n = mb_csv_ncols(c);
+	m->types = mb_xmalloc((size_t)m->n + 1);
+	for (int i = 0; i < m->n; i++)
+		m->types[i] = (unsigned char)mb_csv_col(c, i, &name, &n);
+}
+
+struct hdrctx {
+	const char *file;
+	int reused;
+};
+
+/* The header is read: --types names it must have, and the types that an
+ * earlier file with the same columns got. */
+static void
+on_header(mb_csv *c, void *ctx)
+{
+	struct hdrctx *h = ctx;
+	mb_buf names = { 0 };
+	const char *t, *name;
+	size_t at, n;
+	tmap *m;
+	int i;
+
+	col_names(c, &names);
+	for (at = 0; at < given.len; at += strlen(t) + 2) {
+		t = given.p + at;
+		for (i = 0; i < mb_csv_ncols(c); i++) {
+			mb_csv_col(c, i, &name, &n);
+			if (n == strlen(t) && memcmp(name, t, n) == 0)
+				break;
+		}
+		if (i == mb_csv_ncols(c))
+			mb_warn("%s: --types: no column \"%s\" in the header", h->file, t);
+	}
+	if (opt.infer == MB_CSV_INFER_COLUMNS && (m = find_map(c, &names)) != NULL) {
+		for (i = 0; i < m->n; i++)
+			if (mb_csv_col(c, i, &name, &n) == MB_C_INFER)
+				mb_csv_set_col(c, i, (mb_ctype)m->types[i]);
+		h->reused = 1;
+	}
+	mb_buf_free(&names);
+}
+
+/* After a CSV file: its column types for the checkpoint, for the next
+ * file with its columns, and for --stats; its misfits counted. */
+static void
+csv_done(const mb_csv *c, const char *file, int reused)
+{
+	const char *name, *text;
+	size_t n, tn;
+	uint64_t line, mis;
+	mb_buf spec = { 0 };
+
+	types_json.len = 0;
+	if (mb_csv_ncols(c) == 0)
+		return;
+	mb_buf_addc(&types_json, '{');
+	for (int i = 0; i < mb_csv_ncols(c); i++) {
+		mb_ctype t = mb_csv_col(c, i, &name, &n);
+
+		if (i > 0) {
+			mb_buf_addc(&types_json, ',');
+			mb_buf_addc(&spec, ',');
+		}
+		mb_buf_json_str(&types_json, name, n);
+		mb_buf_printf(&types_json, ":\"%s\"", mb_ctype_name(t));
+		mb_buf_printf(&spec, "%.*s=%s", (int)n, name, mb_ctype_name(t));
+	}
+	mb_buf_addc(&types_json, '}');
+	if (opt.infer == MB_CSV_INFER_COLUMNS && !reused)
+		add_map(c);
+	if (opt.stats && opt.infer == MB_CSV_INFER_COLUMNS && !reused)
+		mb_err("%s: column types %s", file, mb_buf_cstr(&spec));
+	if ((mis = mb_csv_misfits(c, &name, &n, &line, &text, &tn)) > 0) {
+		st.misfits += mis;
+		mb_warn("%s: %llu values did not fit their column's type and were "
+		    "kept as strings; the first: line %llu, %.*s \"%.*s\"", file,
+		    (unsigned long long)mis, (unsigned long long)line, (int)n, name,
+		    (int)tn, text);
+	}
+	mb_buf_free(&spec);
+}
+
 static int
 read_csv(mb_in *in, const char *file, const char *header, size_t hlen, pstate *ps)
 {
 	mb_csv *c = mb_csv_new(csv_delim(file), opt.maxline);
+	struct hdrctx h = { file, 0 };
 	mb_line l;
 	int r, lin = -1;
 	uint64_t k = 0;
+	size_t at;
 
+	mb_csv_set_infer(c, opt.infer, opt.sample);
+	/* --types wins over --schema: set later */
+	for (at = 0; at < fromschema.len; at += strlen(fromschema.p + at) + 2)
+		mb_csv_set_type(c, fromschema.p + at, strlen(fromschema.p + at),
+		    (mb_ctype)fromschema.p[at + strlen(fromschema.p + at) + 1]);
+	for (at = 0; at < given.len; at += strlen(given.p + at) + 2)
+		mb_csv_set_type(c, given.p + at, strlen(given.p + at),
+		    (mb_ctype)given.p[at + strlen(given.p + at) + 1]);
+	mb_csv_on_header(c, on_header, &h);
 	if (header)
 		mb_csv_set_header(c, header, hlen);
-	while ((r = mb_in_line(in, &l)) == 1) {
+	for (;;) {
+		/* rows held back to infer types from go out when the input
+		 * goes idle: a stream does not wait for its sample */
+		if (mb_csv_sampling(c) && mb_in_idle(in)) {
+			mb_csv_decide(c);
+			csv_drain(c, file, &lin);
+		}
+		if ((r = mb_in_line(in, &l)) != 1)
+			break;
 		st.lines++;
 		if (l.toolong) {
 			bad(file, l.p, l.len, l.lineno, l.hash, NULL, l.full_len);
@@ -373,113 +543,306 @@ read_csv(mb_in *in, const char *file, const char *header, size_t hlen, pstate *p
 	}
 	mb_csv_finish(c);
 	csv_drain(c, file, &lin);
+	csv_done(c, file, h.reused);
 	mb_csv_free(c);
 	return r;
 }
 
-/* One array element, joined onto one line: a record, or a bad one. */
+/*
+ * A JSON array, possibly pretty-printed over many lines.  Its structure is
+ * followed byte by byte (strings, nesting, where a comma or a colon must
+ * come); each element is joined onto one line and checked like an NDJSON
+ * line, and kept as its exact bytes for _raw when it is not a valid
+ * object.  Where the text stops being an array (a missing comma, a line
+ * that starts a new object inside an unclosed one, text after the closing
+ * bracket), the rest is read as NDJSON lines: array mode never swallows
+ * lines that an NDJSON reader would have read as records.
+ */
+enum xs {
+	X_VALUE,		/* a value must come */
+	X_VALUE_OR_CLOSE,	/* after "[": a value or "]" */
+	X_KEY,			/* after "," in an object */
+	X_KEY_OR_CLOSE,		/* after "{" */
+	X_COLON,		/* after a key */
+	X_NEXT,			/* after a value: "," or the closing bracket */
+	X_STR,			/* in a string */
+	X_SCALAR		/* in a number, true, false or null */
+};
+
+typedef struct jarr {
+	enum xs x;
+	int key, esc;		/* X_STR: a key; after a backslash */
+	mb_buf stk;		/* the element's open brackets, "{" or "[" */
+	mb_buf el;		/* the element joined onto one line */
+	mb_buf raw;		/* its exact bytes */
+	int inel;		/* an element has started */
+	uint64_t elline;
+} jarr;
+
+/* The element read so far: a record, or a bad one with its exact bytes. */
 static void
-element(const char *file, mb_buf *el, uint64_t line, const char *eof)
+element(const char *file, jarr *a, const char *why)
 {
-	while (el->len > 0 && (el->p[el->len - 1] == ' ' || el->p[el->len - 1] == '\t'))
-		el->len--;
 	int lin;
 
-	if (mb_json_check_line(el->p, el->len, &lin) == 0)
-		good(file, el->p, el->len, line, mb_hash(el->p, el->len), lin);
-	else
-		bad(file, el->p, el->len, line, mb_hash(el->p, el->len),
-		    eof ? eof : mb_errmsg(), 0);
+	while (a->el.len > 0 && (a->el.p[a->el.len - 1] == ' ' ||
+	    a->el.p[a->el.len - 1] == '\t'))
+		a->el.len--;
+	while (a->raw.len > 0 && (a->raw.p[a->raw.len - 1] == ' ' ||
+	    a->raw.p[a->raw.len - 1] == '\t' || a->raw.p[a->raw.len - 1] == '\n'))
+		a->raw.len--;
+	if (why == NULL && mb_json_check_line(a->el.p, a->el.len, &lin) == 0)
+		good(file, a->el.p, a->el.len, a->elline,
+		    mb_hash(a->el.p, a->el.len), lin);
+	else {
+		if (why == NULL)
+			why = mb_errmsg();
+		bad(file, a->raw.p, a->raw.len, a->elline,
+		    mb_hash(a->raw.p, a->raw.len), why, 0);
+	}
+	a->el.len = a->raw.len = a->stk.len = 0;
+	a->inel = 0;
+}
+
+static int
+scalar_byte(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-';
 }
 
 /*
- * A JSON array, possibly pretty-printed over many lines: each element is
- * cut out by tracking depth and strings, joined onto one line, and checked
- * like an NDJSON line.
+ * Byte c of the array: 0 read, 1 the array ended with it, -1 it breaks
+ * the array (nothing consumed).
  */
+static int
+arr_byte(const char *file, jarr *a, char c)
+{
+	size_t d = a->stk.len;
+	char open = d ? a->stk.p[d - 1] : 0;
+	int blankc = c == ' ' || c == '\t' || c == '\r';
+
+again:
+	switch (a->x) {
+	case X_STR:
+		if (a->esc)
+			a->esc = 0;
+		else if (c == '\\')
+			a->esc = 1;
+		else if (c == '"')
+			a->x = a->key ? X_COLON : X_NEXT;
+		goto take;
+	case X_SCALAR:
+		if (scalar_byte(c))
+			goto take;
+		a->x = X_NEXT;
+		goto again;
+	case X_VALUE:
+	case X_VALUE_OR_CLOSE:
+		if (blankc)
+			goto space;
+		if (c == ']' && d > 0 && a->x == X_VALUE_OR_CLOSE) {
+			a->stk.len--;
+			a->x = X_NEXT;
+			goto take;
+		}
+		if (d == 0 && c == ']')
+			return 1;	/* "[]", or a trailing comma */
+		if (d == 0 && c == ',')
+			return 0;	/* an empty element, as "[1,,2]": none */
+		if (c != '"' && c != '{' && c != '[' && !scalar_byte(c))
+			return -1;
+		a->inel = 1;
+		if (c == '"') {
+			a->x = X_STR;
+			a->key = 0;
+		} else if (c == '{') {
+			mb_buf_addc(&a->stk, '{');
+			a->x = X_KEY_OR_CLOSE;
+		} else if (c == '[') {
+			mb_buf_addc(&a->stk, '[');
+			a->x = X_VALUE_OR_CLOSE;
+		} else
+			a->x = X_SCALAR;
+		goto take;
+	case X_KEY_OR_CLOSE:
+	case X_KEY:
+		if (blankc)
+			goto space;
+		if (c == '}' && a->x == X_KEY_OR_CLOSE) {
+			a->stk.len--;
+			a->x = X_NEXT;
+			goto take;
+		}
+		if (c != '"')
+			return -1;
+		a->x = X_STR;
+		a->key = 1;
+		goto take;
+	case X_COLON:
+		if (blankc)
+			goto space;
+		if (c != ':')
+			return -1;
+		a->x = X_VALUE;
+		goto take;
+	case X_NEXT:
+		if (blankc)
+			goto space;
+		if (d == 0) {
+			if (c != ',' && c != ']')
+				return -1;
+			element(file, a, NULL);
+			a->x = X_VALUE;
+			return c == ']';
+		}
+		if (c == ',') {
+			a->x = open == '{' ? X_KEY : X_VALUE;
+			goto take;
+		}
+		if ((c == '}' && open == '{') || (c == ']' && open == '[')) {
+			a->stk.len--;
+			goto take;
+		}
+		return -1;
+	}
+space:
+	if (!a->inel || (d == 0 && a->x == X_NEXT))
+		return 0;	/* blanks between elements */
+take:
+	mb_buf_addc(&a->el, c);
+	mb_buf_addc(&a->raw, c);
+	return 0;
+}
+
+/* Is the element complete: a whole value at the array's top level? */
+static int
+arr_complete(const jarr *a)
+{
+	return a->inel && a->stk.len == 0 && (a->x == X_NEXT || a->x == X_SCALAR);
+}
+
 static int
 read_array(mb_in *in, const char *file, pstate *ps)
 {
-	mb_buf el = { 0 };
+	jarr a = { 0 };
 	mb_line l;
-	int r, depth = 0, instr = 0, esc = 0, started = 0, ended = 0;
-	uint64_t elline = 0;
-	size_t i;
+	size_t i, first, limit = opt.maxline ? opt.maxline : MB_MAX_LINE_DEFAULT;
+	int r, rc = 0, started = 0, ended = 0, lines = 0;
 
-	while ((r = mb_in_line(in, &l)) == 1) {
+	a.x = X_VALUE_OR_CLOSE;
+	while (!lines && (r = mb_in_line(in, &l)) == 1) {
 		st.lines++;
 		if (l.toolong) {
 			bad(file, l.p, l.len, l.lineno, l.hash, NULL, l.full_len);
 			continue;
 		}
-		for (i = 0; i < l.len; i++) {
-			char ch = l.p[i];
-
+		for (first = 0; first < l.len && (l.p[first] == ' ' ||
+		    l.p[first] == '\t' || l.p[first] == '\r'); first++)
+			;
+		if (first == l.len && !(a.inel && a.x == X_STR)) {
+			if (!a.inel || arr_complete(&a))
+				st.blank++;
+			else {
+				mb_buf_addc(&a.el, ' ');
+				mb_buf_addc(&a.raw, '\n');
+			}
+			continue;
+		}
+		for (i = 0; i < l.len && !lines; i++) {
 			if (!started) {
-				if (ch == ' ' || ch == '\t')
+				if (l.p[i] == ' ' || l.p[i] == '\t' || l.p[i] == '\r')
 					continue;
-				if (ch != '[') {
-					bad(file, l.p, l.len, l.lineno, mb_hash(l.p, l.len),
-					    "not a JSON array (expected '[')", 0);
+				if (i == 0 && l.len >= 3 && memcmp(l.p, "\xef\xbb\xbf", 3) == 0) {
+					i += 2;		/* a UTF-8 byte order mark */
+					continue;
+				}
+				if (l.p[i] != '[') {
+					mb_warn("%s:%llu: not a JSON array (no '['); read "
+					    "as NDJSON lines", file, (unsigned long long)l.lineno);
+					ndjson_line(file, l.p, l.len, l.lineno);
+					lines = 1;
 					break;
 				}
 				started = 1;
-				depth = 1;
 				continue;
 			}
 			if (ended) {
-				if (ch != ' ' && ch != '\t') {
-					bad(file, l.p + i, l.len - i, l.lineno,
-					    mb_hash(l.p + i, l.len - i),
-					    "text after the end of the JSON array", 0);
-					break;
-				}
-				continue;
-			}
-			if (instr) {
-				mb_buf_addc(&el, ch);
-				if (esc)
-					esc = 0;
-				else if (ch == '\\')
-					esc = 1;
-				else if (ch == '"')
-					instr = 0;
-				continue;
-			}
-			if (depth == 1 && (ch == ',' || ch == ']')) {
-				if (el.len > 0) {
-					element(file, &el, elline, NULL);
-					el.len = 0;
-				}
-				if (ch == ']')
-					ended = 1;
-				continue;
-			}
-			if (el.len == 0) {
-				if (ch == ' ' || ch == '\t')
+				if (l.p[i] == ' ' || l.p[i] == '\t' || l.p[i] == '\r')
 					continue;
-				elline = l.lineno;
+				/* more after the array: NDJSON from here */
+				ndjson_line(file, l.p + i, l.len - i, l.lineno);
+				lines = 1;
+				break;
 			}
-			if (ch == '"')
-				instr = 1;
-			else if (ch == '{' || ch == '[')
-				depth++;
-			else if ((ch == '}' || ch == ']') && depth > 1)
-				depth--;
-			mb_buf_addc(&el, ch);
+			if (!a.inel)
+				a.elline = l.lineno;
+			rc = arr_byte(file, &a, l.p[i]);
+			if (rc > 0) {
+				ended = 1;
+				continue;
+			}
+			if (rc == 0)
+				continue;
+			/* The array breaks at byte i: the element so far is
+			 * one record, the rest of the line another (all of it
+			 * when the break is its first byte), then lines. */
+			mb_warn("%s:%llu: column %zu: not JSON array syntax; the rest is "
+			    "read as NDJSON lines", file, (unsigned long long)l.lineno, i + 1);
+			if (a.inel && !arr_complete(&a) && i > first) {
+				mb_buf_add(&a.el, l.p + i, l.len - i);
+				mb_buf_add(&a.raw, l.p + i, l.len - i);
+				element(file, &a, NULL);
+			} else {
+				if (a.inel)
+					element(file, &a, NULL);
+				if (i == first)
+					ndjson_line(file, l.p, l.len, l.lineno);
+				else
+					ndjson_line(file, l.p + i, l.len - i, l.lineno);
+			}
+			lines = 1;
 		}
-		if (instr)
-			mb_buf_addc(&el, '\n');	/* a raw newline in a string: invalid */
-		else if (el.len)
-			mb_buf_addc(&el, ' ');
+		if (lines || !a.inel)
+			continue;
+		if (a.x == X_SCALAR)
+			a.x = X_NEXT;	/* the end of a line ends a number */
+		if (a.x == X_STR) {
+			/* a line break in a string: not JSON, the element
+			 * ends with this line */
+			mb_warn("%s:%llu: a line ends inside a string; the rest is "
+			    "read as NDJSON lines", file, (unsigned long long)l.lineno);
+			element(file, &a, NULL);
+			lines = 1;
+		} else if (a.el.len > limit) {
+			mb_buf m = { 0 };
+
+			mb_buf_printf(&m, "JSON array element of more than --max-line "
+			    "%zu bytes; _raw holds its first 4096 bytes", limit);
+			a.raw.len = a.raw.len > 4096 ? 4096 : a.raw.len;
+			element(file, &a, mb_buf_cstr(&m));
+			mb_buf_free(&m);
+			lines = 1;
+		} else if (!arr_complete(&a)) {
+			mb_buf_addc(&a.el, ' ');
+			mb_buf_addc(&a.raw, '\n');
+		}
 		progress(in, ps->done0, ps->total, ps->t0, 0);
 	}
-	if (r == 0 && started && !ended) {
-		mb_warn("%s: unterminated JSON array at end of input", file);
-		if (el.len > 0)
-			element(file, &el, elline, "unterminated JSON array at end of input");
+	if (lines)
+		r = read_ndjson(in, file, ps);
+	else if (r == 0 && started && !ended) {
+		if (a.inel && !arr_complete(&a))
+			element(file, &a, "unterminated JSON array at end of input");
+		else {
+			if (a.inel)
+				element(file, &a, NULL);
+			mb_warn("%s: unterminated JSON array at end of input", file);
+		}
 	}
-	mb_buf_free(&el);
+	mb_buf_free(&a.el);
+	mb_buf_free(&a.raw);
+	mb_buf_free(&a.stk);
 	return r;
 }
 
@@ -498,8 +861,10 @@ by_name(const char *file)
 		if (strcmp(dot, ".csv") == 0 || strcmp(dot, ".tsv") == 0)
 			f = F_CSV;
 		else if (strcmp(dot, ".ndjson") == 0 || strcmp(dot, ".jsonl") == 0 ||
-		    strcmp(dot, ".json") == 0 || strcmp(dot, ".ldjson") == 0)
+		    strcmp(dot, ".ldjson") == 0)
 			f = F_NDJSON;
+		else if (strcmp(dot, ".json") == 0)
+			f = F_JSON;
 	}
 	free(s);
 	return f;
@@ -511,19 +876,26 @@ sniff(mb_in *in, enum fmt f)
 	const char *p;
 	size_t n = 0, i = 0, prev;
 
-	/* Up to the first byte that is not blank, however slowly it comes. */
+	if (f == F_NDJSON || f == F_CSV || f == F_ARRAY)
+		return f;	/* by name or by --format: no guessing */
+	/* A byte order mark, then up to the first byte that is not blank,
+	 * however slowly they come. */
+	do {
+		prev = n;
+		n = mb_in_peek(in, &p, 3);
+	} while (n < 3 && n > prev);
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
 	do {
 		prev = n;
 		n = mb_in_peek(in, &p, n + 1);
-		if (i == 0 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-			i = 3;
 		while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
 			i++;
 	} while (i >= n && n > prev && i < 65536);
 	if (i < n && p[i] == '[')
 		return F_ARRAY;
-	if (f != F_AUTO)
-		return f;
+	if (f == F_JSON)
+		return F_NDJSON;
 	return i < n && p[i] == '{' ? F_NDJSON : F_CSV;
 }
 
@@ -533,6 +905,7 @@ typedef struct ckpt {
 	char *path;
 	uint64_t size, consumed, lines, hash;
 	int seen;
+	char *types;		/* a CSV file's column types, a JSON object */
 } ckpt;
 
 static ckpt *ck;
@@ -573,6 +946,33 @@ getu(mb_rec *r, const char *k)
 	return (uint64_t)v;
 }
 
+/* A checkpoint's column types, {"A":"string",...}, as a type map. */
+static void
+ck_map(const char *p, size_t n)
+{
+	mb_rec *r = mb_rec_new();
+	tmap *m;
+	mb_ctype t;
+	mb_span k, v;
+
+	if (mb_rec_parse(r, p, n) == 0) {
+		maps = mb_xrealloc(maps, ((size_t)nmaps + 1) * sizeof(*maps));
+		m = &maps[nmaps++];
+		memset(m, 0, sizeof(*m));
+		m->n = mb_rec_nfields(r);
+		m->types = mb_xmalloc((size_t)m->n + 1);
+		for (int i = 0; i < m->n; i++) {
+			k = mb_rec_key(r, i);
+			v = mb_rec_raw(r, mb_rec_field(r, i));
+			mb_json_unescape(k.p, k.len, &m->names);
+			mb_buf_addc(&m->names, '\0');
+			m->types[i] = v.len > 2 && mb_ctype_parse(v.p + 1, v.len - 2, &t) == 0 ?
+			    (unsigned char)t : MB_C_STRING;
+		}
+	}
+	mb_rec_free(r);
+}
+
 static void
 ck_load(void)
 {
@@ -607,6 +1007,13 @@ ck_load(void)
 		s.len = 0;
 		mb_rec_str(r, mb_rec_find(r, "xxh3"), &s);
 		c->hash = strtoull(mb_buf_cstr(&s), NULL, 16);
+		if (mb_rec_type(r, mb_rec_find(r, "types")) == MB_T_OBJ) {
+			mb_span t = mb_rec_raw(r, mb_rec_find(r, "types"));
+
+			free(c->types);
+			c->types = mb_xstrndup(t.p, t.len);
+			ck_map(c->types, t.len);
+		}
 	}
 	mb_rec_free(r);
 	mb_buf_free(&b);
@@ -630,7 +1037,12 @@ ck_save(void)
 		    (unsigned long long)ck[i].size, (unsigned long long)ck[i].consumed,
 		    (unsigned long long)ck[i].lines);
 		mb_buf_addhex64(&b, ck[i].hash);
-		LIT(&b, "\"}\n");
+		mb_buf_addc(&b, '"');
+		if (ck[i].types) {
+			LIT(&b, ",\"types\":");
+			mb_buf_adds(&b, ck[i].types);
+		}
+		LIT(&b, "}\n");
 	}
 	if (mb_file_replace(opt.checkpoint, b.p, b.len) < 0)
 		mb_die(MB_EXIT_FAIL, "--checkpoint: %s", mb_errmsg());
@@ -742,6 +1154,10 @@ ingest(const char *file, pstate *ps)
 		c->lines = mb_in_lineno(in);
 		if (hash_prefix(file, c->consumed, &c->hash) < 0)
 			c->hash = 0;
+		if ((f == F_CSV || f == F_AUTO) && types_json.len > 0) {
+			free(c->types);
+			c->types = mb_xstrndup(types_json.p, types_json.len);
+		}
 	}
 	cur_in = NULL;
 	mb_in_close(in);
@@ -781,6 +1197,84 @@ expand(int argc, char **argv, mb_buf *files, uint64_t *total)
 			*total += (uint64_t)sb.st_size;
 }
 
+/* --types 'A=string,B=integer,...' */
+static void
+add_types(const char *spec)
+{
+	const char *p = spec, *c, *eq;
+	mb_ctype t;
+
+	for (;;) {
+		size_t k;
+
+		c = strchr(p, ',');
+		k = c ? (size_t)(c - p) : strlen(p);
+		eq = memchr(p, '=', k);
+		if (eq == NULL || eq == p)
+			mb_die(MB_EXIT_USAGE, "--types: \"%.*s\" is not NAME=TYPE", (int)k, p);
+		if (mb_ctype_parse(eq + 1, k - (size_t)(eq + 1 - p), &t) < 0)
+			mb_die(MB_EXIT_USAGE, "--types: %s", mb_errmsg());
+		mb_buf_add(&given, p, (size_t)(eq - p));
+		mb_buf_addc(&given, '\0');
+		mb_buf_addc(&given, (char)t);
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+}
+
+/* --schema FILE: the type of each of the JSON Schema's properties (the
+ * first of string, integer, number, boolean in a list of types). */
+static void
+add_schema(const char *path)
+{
+	mb_buf b = { 0 }, name = { 0 };
+	mb_rec *r = mb_rec_new();
+	int props, i, j, v;
+	mb_span k, tk, raw;
+
+	if (mb_file_read(path, &b) < 0)
+		mb_die(MB_EXIT_USAGE, "--schema: %s", mb_errmsg());
+	if (mb_rec_parse(r, b.p, b.len) < 0)
+		mb_die(MB_EXIT_USAGE, "--schema %s: not a JSON object: %s", path,
+		    mb_errmsg());
+	props = mb_rec_find(r, "properties");
+	if (mb_rec_type(r, props) != MB_T_OBJ)
+		mb_die(MB_EXIT_USAGE, "--schema %s: no \"properties\" object", path);
+	for (i = 0; i < mb_rec_len(r, props); i++) {
+		int p = mb_rec_child(r, props, i, &k), t = -1;
+		mb_ctype ct;
+
+		if (mb_rec_type(r, p) != MB_T_OBJ)
+			continue;
+		for (j = 0; j < mb_rec_len(r, p); j++) {
+			v = mb_rec_child(r, p, j, &tk);
+			if (tk.len == 4 && memcmp(tk.p, "type", 4) == 0)
+				t = v;
+		}
+		/* "type": "integer", or ["integer", "null"] */
+		for (j = 0; t >= 0; j++) {
+			v = mb_rec_type(r, t) == MB_T_ARR ? mb_rec_child(r, t, j, NULL) :
+			    j == 0 ? t : -1;
+			if (v < 0)
+				break;
+			raw = mb_rec_raw(r, v);
+			if (mb_rec_type(r, v) == MB_T_STR &&
+			    mb_ctype_parse(raw.p + 1, raw.len - 2, &ct) == 0) {
+				name.len = 0;
+				mb_json_unescape(k.p, k.len, &name);
+				mb_buf_add(&fromschema, name.p, name.len);
+				mb_buf_addc(&fromschema, '\0');
+				mb_buf_addc(&fromschema, (char)ct);
+				break;
+			}
+		}
+	}
+	mb_rec_free(r);
+	mb_buf_free(&b);
+	mb_buf_free(&name);
+}
+
 static void
 onsig(int sig)
 {
@@ -792,6 +1286,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: mb-ingest [--format auto|csv|ndjson|json] [--delimiter C]\n"
+	    "                 [--types NAME=TYPE,...] [--schema FILE]\n"
+	    "                 [--infer none|values|columns] [--sample N]\n"
 	    "                 [--quarantine FILE] [--checkpoint FILE [--watch SECONDS]]\n"
 	    "                 [--flatten] [--max-line SIZE] [--stats] [--progress] [-q]\n"
 	    "                 [file | dir | -] ...\n");
@@ -806,6 +1302,12 @@ help(void)
 	    "line that does not parse becomes {\"_raw\":...,\"_errors\":[...]}.\n\n"
 	    "  --format F          auto (default: by name, then content), csv, ndjson, json\n"
 	    "  --delimiter C       CSV field separator (default ',', tab for .tsv)\n"
+	    "  --types N=T,...     CSV column types: string, integer, number, boolean\n"
+	    "  --schema FILE       CSV column types from a JSON Schema's properties\n"
+	    "  --infer MODE        other CSV columns: columns (default: a type per column\n"
+	    "                      from a sample), values (each value by its text), none\n"
+	    "                      (all strings)\n"
+	    "  --sample N          rows --infer columns looks at (default 1000)\n"
 	    "  --quarantine FILE   append unparseable records to FILE, not stdout\n"
 	    "  --checkpoint FILE   remember what was read; a rerun reads only what is new\n"
 	    "  --watch SECONDS     with --checkpoint: poll for new files and lines until\n"
@@ -842,11 +1344,15 @@ main(int argc, char *argv[])
 		{ "flatten", no_argument, NULL, 'F' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "infer", required_argument, NULL, 'i' },
 		{ "max-line", required_argument, NULL, 'm' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "quarantine", required_argument, NULL, 'Q' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "sample", required_argument, NULL, 'S' },
+		{ "schema", required_argument, NULL, 'J' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "types", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "watch", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
@@ -888,6 +1394,20 @@ main(int argc, char *argv[])
 		case 'h':
 			help();
 			return mb_finish(MB_EXIT_OK);
+		case 'i':
+			if (strcmp(optarg, "columns") == 0)
+				opt.infer = MB_CSV_INFER_COLUMNS;
+			else if (strcmp(optarg, "values") == 0)
+				opt.infer = MB_CSV_INFER_VALUES;
+			else if (strcmp(optarg, "none") == 0)
+				opt.infer = MB_CSV_INFER_NONE;
+			else
+				mb_die(MB_EXIT_USAGE, "--infer: '%s' is not none, values or columns",
+				    optarg);
+			break;
+		case 'J':
+			add_schema(optarg);
+			break;
 		case 'm':
 			opt.maxline = mb_opt_size("--max-line", optarg);
 			break;
@@ -900,8 +1420,14 @@ main(int argc, char *argv[])
 		case 'q':
 			mb_set_quiet(1);
 			break;
+		case 'S':
+			opt.sample = (size_t)mb_opt_int("--sample", optarg, 1, 100000000);
+			break;
 		case 's':
 			opt.stats = 1;
+			break;
+		case 't':
+			add_types(optarg);
 			break;
 		case 'V':
 			printf("mb-ingest %s\n", MB_VERSION);
@@ -973,6 +1499,9 @@ main(int argc, char *argv[])
 		if (st.nested)
 			mb_buf_printf(&m, "%llu too big to flatten, ",
 			    (unsigned long long)st.nested);
+		if (st.misfits)
+			mb_buf_printf(&m, "%llu values kept as strings, ",
+			    (unsigned long long)st.misfits);
 		mb_buf_printf(&m, "%.1f MB in %.2f s (%.1f MB/s)",
 		    (double)st.bytes / 1e6, secs, secs > 0 ? (double)st.bytes / 1e6 / secs : 0);
 		mb_err("%s", mb_buf_cstr(&m));
@@ -983,10 +1512,20 @@ main(int argc, char *argv[])
 	mb_buf_free(&flat);
 	mb_buf_free(&prefix);
 	mb_flat_free(&fl);
+	mb_buf_free(&given);
+	mb_buf_free(&fromschema);
+	mb_buf_free(&types_json);
+	for (int i = 0; i < nmaps; i++) {
+		mb_buf_free(&maps[i].names);
+		free(maps[i].types);
+	}
+	free(maps);
 	mb_buf_free(&src_json);
 	mb_buf_free(&qbuf);
-	for (size_t i = 0; i < nck; i++)
+	for (size_t i = 0; i < nck; i++) {
 		free(ck[i].path);
+		free(ck[i].types);
+	}
 	free(ck);
 	return mb_finish(status);
 }

@@ -184,6 +184,17 @@ mb_in_consumed(const mb_in *in)
 	return in->consumed;
 }
 
+int
+mb_in_idle(const mb_in *in)
+{
+	struct pollfd pfd = { .fd = in->fd, .events = POLLIN };
+
+	if (in->eof || in->err || (in->zstd && in->zpos < in->zlen) ||
+	    memchr(in->buf + in->start, '\n', in->end - in->start) != NULL)
+		return 0;
+	return poll(&pfd, 1, 0) == 0;
+}
+
 /*
  * read(2) that first flushes stdout if the read would block: a record
  * never waits in our buffer while the source is idle.  With a timeout set,

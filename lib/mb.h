@@ -145,6 +145,9 @@ size_t mb_in_peek(mb_in *in, const char **p, size_t n);
 void mb_in_set_wait_newline(mb_in *in, int on);
 uint64_t mb_in_consumed(const mb_in *in);	/* bytes of complete lines handed out */
 uint64_t mb_in_lineno(const mb_in *in);	/* number of the last line handed out */
+/* 1 when the next mb_in_line() would wait for input: no whole line is
+ * buffered and nothing can be read right now. */
+int mb_in_idle(const mb_in *in);
 /* How many read(2) calls returned data: a change means new input arrived. */
 uint64_t mb_in_reads(const mb_in *in);
 void mb_in_close(mb_in *in);
@@ -372,12 +375,25 @@ int mb_hash_file(const char *path, uint64_t limit, uint64_t *hash, uint64_t *siz
 
 /*
  * Turns CSV text, fed line by line, into NDJSON records.  The first row is
- * the header.  Field values are typed by their text: an integer without
- * leading zeros that fits int64, or a decimal such as -12.50 or 1e3, is a
- * number (its text kept as written); true/false (any case) a boolean; an
- * empty field null; anything else a string.  A UTF-8 BOM is skipped.
+ * the header.  An empty unquoted field is null; other values are typed by
+ * their column's type, or by their own text (MB_C_VALUE, the default): an
+ * integer without leading zeros that fits int64, or a decimal such as
+ * -12.50 or 1e3, is a number (its text kept as written); true/false (any
+ * case) a boolean; anything else a string.  A UTF-8 BOM is skipped.
  */
 typedef struct mb_csv mb_csv;
+
+/* Column types.  A value that does not fit its column's type is kept as
+ * a string and counted (mb_csv_misfits). */
+typedef enum mb_ctype {
+	MB_C_INFER = 0,		/* not decided yet: inferred from a sample */
+	MB_C_VALUE,		/* each value by its own text */
+	MB_C_STRING,		/* the text as it is */
+	MB_C_INTEGER,		/* [+-]digits, maybe ".0": 17850.0 is 17850 */
+	MB_C_NUMBER,		/* a decimal, its digits as written */
+	MB_C_BOOLEAN		/* true or false, any case */
+} mb_ctype;
+enum { MB_CSV_INFER_VALUES = 0, MB_CSV_INFER_NONE, MB_CSV_INFER_COLUMNS };
 
 typedef struct mb_csv_row {
 	const char *json;	/* the record, "{...}" without "\n" */
@@ -402,6 +418,37 @@ int mb_csv_feed(mb_csv *c, const char *line, size_t n, uint64_t lineno);
 void mb_csv_finish(mb_csv *c);
 /* 1 and a row, or 0 when the queue is empty.  Valid until the next call. */
 int mb_csv_next(mb_csv *c, mb_csv_row *row);
+/*
+ * Typing by column, set before the first feed.  infer: what a column with
+ * no type set gets: MB_CSV_INFER_VALUES (MB_C_VALUE), _NONE (MB_C_STRING)
+ * or _COLUMNS: the narrowest of boolean, integer, number, string that all
+ * non-empty values of its first `sample` rows (0: 1000) fit, a column
+ * empty in all of them being a string.  While those rows are read they
+ * are held back: mb_csv_next gives nothing until mb_csv_decide (called by
+ * itself after `sample` rows and by mb_csv_finish; a caller whose input
+ * goes idle may call it sooner).
+ */
+void mb_csv_set_infer(mb_csv *c, int infer, size_t sample);
+void mb_csv_set_type(mb_csv *c, const char *name, size_t n, mb_ctype t);
+/* fn is called once the header is read, with the types set by name
+ * applied; it may look at the columns and set more (mb_csv_set_col).
+ * A type set by name converts what it can (007 and 17850.0 are integers,
+ * 7 and 17850); an inferred one, or one set by mb_csv_set_col, takes the
+ * values a sample could have shown, as written (007 is not an integer). */
+void mb_csv_on_header(mb_csv *c, void (*fn)(mb_csv *, void *), void *ctx);
+int mb_csv_ncols(const mb_csv *c);	/* 0 until the header is read */
+mb_ctype mb_csv_col(const mb_csv *c, int i, const char **name, size_t *n);
+void mb_csv_set_col(mb_csv *c, int i, mb_ctype t);
+int mb_csv_sampling(const mb_csv *c);
+void mb_csv_decide(mb_csv *c);
+/* Values kept as strings because they did not fit their column's type;
+ * when there are any, the first one's column, line and text (its first
+ * 60 bytes). */
+uint64_t mb_csv_misfits(const mb_csv *c, const char **col, size_t *coln,
+    uint64_t *lineno, const char **text, size_t *textn);
+const char *mb_ctype_name(mb_ctype t);
+/* "string", "integer", "number", "boolean"; -1 and mb_errmsg() else. */
+int mb_ctype_parse(const char *s, size_t n, mb_ctype *t);
 
 /* ---- files (file.c) ---------------------------------------------------- */
 

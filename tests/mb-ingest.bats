@@ -83,12 +83,27 @@ EOF
 	[[ "$stderr" == "mb-ingest: $f: corrupt zstd data at or after byte "*": Restored data doesn't match checksum" ]]
 }
 
-@test "CSV: header keys, values typed by their text, leading zeros stay strings" {
+@test "CSV: header keys, a type per column from the rows, leading zeros make a string column" {
 	run mbrun mb-ingest typed.csv
 	assert_success
 	assert_output - <<'EOF'
 {"id":1,"code":"00123","price":12.50,"qty":-3,"flag":true,"note":"hello, world","empty_q":"","_source":"typed.csv","_offset":2,"_ingested_at":"T","_hash":"513550ca75570010"}
+{"id":2,"code":"77","price":1e3,"qty":0,"flag":false,"note":null,"empty_q":"x","_source":"typed.csv","_offset":3,"_ingested_at":"T","_hash":"932356b366db2f66"}
+EOF
+}
+
+@test "CSV: --infer values types each value by its text, --infer none keeps text" {
+	run mbrun mb-ingest --infer values typed.csv
+	assert_success
+	assert_output - <<'EOF'
+{"id":1,"code":"00123","price":12.50,"qty":-3,"flag":true,"note":"hello, world","empty_q":"","_source":"typed.csv","_offset":2,"_ingested_at":"T","_hash":"513550ca75570010"}
 {"id":2,"code":77,"price":1e3,"qty":0,"flag":false,"note":null,"empty_q":"x","_source":"typed.csv","_offset":3,"_ingested_at":"T","_hash":"932356b366db2f66"}
+EOF
+	run mbrun mb-ingest --infer none typed.csv
+	assert_success
+	assert_output - <<'EOF'
+{"id":"1","code":"00123","price":"12.50","qty":"-3","flag":"TRUE","note":"hello, world","empty_q":"","_source":"typed.csv","_offset":2,"_ingested_at":"T","_hash":"513550ca75570010"}
+{"id":"2","code":"77","price":"1e3","qty":"0","flag":"false","note":null,"empty_q":"x","_source":"typed.csv","_offset":3,"_ingested_at":"T","_hash":"932356b366db2f66"}
 EOF
 }
 
@@ -244,11 +259,79 @@ EOF
 	run bash -c "mb-ingest $BATS_TEST_TMPDIR/bad.json 2>&1 | sed -E 's/,\"_source.*//'"
 	assert_output - <<EOF
 mb-ingest: $BATS_TEST_TMPDIR/bad.json:1: column 1: expected a JSON object ('{')
-mb-ingest: $BATS_TEST_TMPDIR/bad.json: unterminated JSON array at end of input
 mb-ingest: $BATS_TEST_TMPDIR/bad.json:1: unterminated JSON array at end of input
 {"a":1
 {"_raw":"5","_errors":[{"rule":"parse","field":null,"message":"column 1: expected a JSON object ('{')"}]
 {"_raw":"{\"b\":2","_errors":[{"rule":"parse","field":null,"message":"unterminated JSON array at end of input"}]
+EOF
+}
+
+@test "a bad first line does not turn NDJSON into an array: .ndjson and .jsonl are lines, a sniffed array falls back" {
+	printf '[1,\n{"a":1}\n{"a":2}\n{"a":3}\n' > "$BATS_TEST_TMPDIR/t.ndjson"
+	cp "$BATS_TEST_TMPDIR/t.ndjson" "$BATS_TEST_TMPDIR/t.jsonl"
+	run bash -c "cd $BATS_TEST_TMPDIR && mb-ingest t.ndjson t.jsonl 2>&1 | sed -E 's/,\"_ingested_at.*//'"
+	assert_output - <<'EOF'
+mb-ingest: t.ndjson:1: column 1: expected a JSON object ('{')
+mb-ingest: t.jsonl:1: column 1: expected a JSON object ('{')
+{"_raw":"[1,","_errors":[{"rule":"parse","field":null,"message":"column 1: expected a JSON object ('{')"}],"_source":"t.ndjson","_offset":1
+{"a":1,"_source":"t.ndjson","_offset":2
+{"a":2,"_source":"t.ndjson","_offset":3
+{"a":3,"_source":"t.ndjson","_offset":4
+{"_raw":"[1,","_errors":[{"rule":"parse","field":null,"message":"column 1: expected a JSON object ('{')"}],"_source":"t.jsonl","_offset":1
+{"a":1,"_source":"t.jsonl","_offset":2
+{"a":2,"_source":"t.jsonl","_offset":3
+{"a":3,"_source":"t.jsonl","_offset":4
+EOF
+	# on stdin it looks like an array, which breaks at line 3
+	run bash -c "mb-ingest < $BATS_TEST_TMPDIR/t.ndjson 2>&1 | sed -E 's/,\"_ingested_at.*//'"
+	assert_output - <<'EOF'
+mb-ingest: -:1: column 1: expected a JSON object ('{')
+mb-ingest: -:3: column 1: not JSON array syntax; the rest is read as NDJSON lines
+{"_raw":"1","_errors":[{"rule":"parse","field":null,"message":"column 1: expected a JSON object ('{')"}],"_source":"-","_offset":1
+{"a":1,"_source":"-","_offset":2
+{"a":2,"_source":"-","_offset":3
+{"a":3,"_source":"-","_offset":4
+EOF
+}
+
+@test "a broken pretty-printed array: the element keeps its exact bytes, the rest is read as lines" {
+	printf '[\n  {"id": 1},\n  {\n    "id": 2\n    "x": 3\n  },\n{"id": 4}\n' > "$BATS_TEST_TMPDIR/p.json"
+	run bash -c "cd $BATS_TEST_TMPDIR && mb-ingest p.json 2>&1 | sed -E 's/,\"_ingested_at.*//'"
+	assert_output - <<'EOF'
+mb-ingest: p.json:5: column 5: not JSON array syntax; the rest is read as NDJSON lines
+mb-ingest: p.json:3: column 14: unexpected end of line, expected ',' or '}'
+mb-ingest: p.json:5: column 5: expected a JSON object ('{')
+mb-ingest: p.json:6: column 3: expected a JSON object ('{')
+{"id": 1,"_source":"p.json","_offset":2
+{"_raw":"{\n    \"id\": 2","_errors":[{"rule":"parse","field":null,"message":"column 14: unexpected end of line, expected ',' or '}'"}],"_source":"p.json","_offset":3
+{"_raw":"    \"x\": 3","_errors":[{"rule":"parse","field":null,"message":"column 5: expected a JSON object ('{')"}],"_source":"p.json","_offset":5
+{"_raw":"  },","_errors":[{"rule":"parse","field":null,"message":"column 3: expected a JSON object ('{')"}],"_source":"p.json","_offset":6
+{"id": 4,"_source":"p.json","_offset":7
+EOF
+}
+
+@test "after a JSON array, more lines are read as NDJSON; a line break in a string ends the array" {
+	printf '[{"a":1}] {"b":2}\n{"c":3}\n' > "$BATS_TEST_TMPDIR/then.json"
+	printf '[{"a":"x\ny"},\n{"b":2}\n' > "$BATS_TEST_TMPDIR/nl.json"
+	run bash -c "cd $BATS_TEST_TMPDIR && mb-ingest then.json nl.json 2>&1 | sed -E 's/,\"_ingested_at.*//'"
+	assert_output - <<'EOF'
+mb-ingest: nl.json:1: a line ends inside a string; the rest is read as NDJSON lines
+mb-ingest: nl.json:1: column 8: unterminated string
+mb-ingest: nl.json:2: column 1: expected a JSON object ('{')
+{"a":1,"_source":"then.json","_offset":1
+{"b":2,"_source":"then.json","_offset":1
+{"c":3,"_source":"then.json","_offset":2
+{"_raw":"{\"a\":\"x","_errors":[{"rule":"parse","field":null,"message":"column 8: unterminated string"}],"_source":"nl.json","_offset":1
+{"_raw":"y\"},","_errors":[{"rule":"parse","field":null,"message":"column 1: expected a JSON object ('{')"}],"_source":"nl.json","_offset":2
+{"b":2,"_source":"nl.json","_offset":3
+EOF
+	# an element longer than --max-line is cut there, the rest are lines
+	python3 -c "print('[{\"a\":[\n' + '1,\n' * 600 + '2]}]')" > "$BATS_TEST_TMPDIR/long.json"
+	run bash -c "mb-ingest -q --max-line 1K $BATS_TEST_TMPDIR/long.json | jq -c '[._offset, (._raw | length), ._errors[0].message]' | sed -n '1,2p;\$p'"
+	assert_output - <<'EOF'
+[1,1026,"JSON array element of more than --max-line 1024 bytes; _raw holds its first 4096 bytes"]
+[342,2,"column 1: expected a JSON object ('{')"]
+[602,4,"column 1: expected a JSON object ('{')"]
 EOF
 }
 
@@ -394,7 +477,118 @@ EOF
 @test "the whole Online Retail landing zone: 541,909 rows in, 541,909 records out" {
 	run --separate-stderr bash -c "mb-ingest --stats $RETAIL/*.csv.zst | jq -r 'select(._raw) | 1' | wc -l"
 	assert_output 0
-	[[ "$stderr" == "mb-ingest: 542214 lines, 541909 records, 0 malformed, 0 blank,"* ]]
+	[[ "${stderr_lines[1]}" == "mb-ingest: 542214 lines, 541909 records, 0 malformed, 0 blank,"* ]]
+}
+
+@test "Online Retail: one type per column in all 305 days, as the first day's rows show" {
+	run --separate-stderr bash -c "mb-ingest --stats $RETAIL/*.csv.zst | jq -r '[(.InvoiceNo|type), (.StockCode|type), (.Description|type), (.Quantity|type), (.UnitPrice|type), (.CustomerID|type)] | join(\" \")' | sort | uniq -c"
+	assert_output - <<'EOF'
+   1454 string string null number number null
+ 133626 string string string number number null
+ 406829 string string string number number number
+EOF
+	assert_equal "${stderr_lines[0]}" "mb-ingest: $RETAIL/2010-12-01.csv.zst: column types InvoiceNo=string,StockCode=string,Description=string,Quantity=integer,InvoiceDate=string,UnitPrice=number,CustomerID=number,Country=string"
+	[[ "${stderr_lines[1]}" == "mb-ingest: 542214 lines, 541909 records, 0 malformed, 0 blank, "*" MB in "* ]]
+	# by value, as before: cancellations made InvoiceNo a string on
+	# 9,291 rows and a number on the others
+	run bash -c "mb-ingest --infer values $RETAIL/*.csv.zst | jq -r '.InvoiceNo|type' | sort | uniq -c"
+	assert_output - <<'EOF'
+ 532618 number
+   9291 string
+EOF
+}
+
+@test "CSV: --types and --schema set a column's type; CustomerID 17850.0 as an integer is 17850" {
+	# the first cancellation, C536379, is on line 143
+	retail_day 2010-12-01 | head -n 150 > "$BATS_TEST_TMPDIR/day.csv"
+	run bash -c "mb-ingest --types CustomerID=integer,Quantity=string $BATS_TEST_TMPDIR/day.csv | jq -c '[.InvoiceNo, .Quantity, .CustomerID]' | head -n 2"
+	assert_output - <<'EOF'
+["536365","6",17850]
+["536365","6",17850]
+EOF
+	printf '{"properties":{"CustomerID":{"type":["string","null"]},"UnitPrice":{"type":"string"},"Other":{"type":"integer"}}}\n' > "$BATS_TEST_TMPDIR/s.json"
+	run bash -c "mb-ingest --schema $BATS_TEST_TMPDIR/s.json --types UnitPrice=number $BATS_TEST_TMPDIR/day.csv | jq -c '[.UnitPrice, .CustomerID]' | head -n 2"
+	assert_output - <<'EOF'
+[2.55,"17850.0"]
+[3.39,"17850.0"]
+EOF
+}
+
+@test "CSV: a value that does not fit its column is kept as a string and counted" {
+	printf 'zip,qty,price,ok,id\n10001,1,2.5,true,17850.0\n02134,007,+3,TRUE,x\n,,,,\n1e3,5.0,.5,no,12\n' > "$BATS_TEST_TMPDIR/t.csv"
+	run --separate-stderr bash -c "mb-ingest --sample 1 --stats $BATS_TEST_TMPDIR/t.csv | sed -E 's/,\"_source.*//'"
+	assert_output - <<'EOF'
+{"zip":10001,"qty":1,"price":2.5,"ok":true,"id":17850.0
+{"zip":"02134","qty":"007","price":"+3","ok":true,"id":"x"
+{"zip":null,"qty":null,"price":null,"ok":null,"id":null
+{"zip":"1e3","qty":"5.0","price":".5","ok":"no","id":12
+EOF
+	assert_equal "${stderr_lines[0]}" "mb-ingest: $BATS_TEST_TMPDIR/t.csv: column types zip=integer,qty=integer,price=number,ok=boolean,id=number"
+	assert_equal "${stderr_lines[1]}" "mb-ingest: $BATS_TEST_TMPDIR/t.csv: 8 values did not fit their column's type and were kept as strings; the first: line 3, zip \"02134\""
+	[[ "${stderr_lines[2]}" == "mb-ingest: 5 lines, 4 records, 0 malformed, 0 blank, 8 values kept as strings, "* ]]
+	# given types convert what they can: 007 is 7, 17850.0 is 17850
+	run bash -c "mb-ingest -q --types qty=integer,price=number,id=integer,ok=boolean $BATS_TEST_TMPDIR/t.csv | sed -E 's/,\"_source.*//'"
+	assert_output - <<'EOF'
+{"zip":"10001","qty":1,"price":2.5,"ok":true,"id":17850
+{"zip":"02134","qty":7,"price":3,"ok":true,"id":"x"
+{"zip":null,"qty":null,"price":null,"ok":null,"id":null
+{"zip":"1e3","qty":5,"price":0.5,"ok":"no","id":12
+EOF
+}
+
+@test "CSV types: a bad --types, --infer, --sample or --schema is status 2; a --types column not in a header is named" {
+	run --separate-stderr mb-ingest --types qty=int typed.csv
+	assert_failure 2
+	assert_equal "$stderr" "mb-ingest: --types: \"int\" is not a column type (string, integer, number, boolean)"
+	run --separate-stderr mb-ingest --types qty typed.csv
+	assert_failure 2
+	assert_equal "$stderr" "mb-ingest: --types: \"qty\" is not NAME=TYPE"
+	run --separate-stderr mb-ingest --infer rows typed.csv
+	assert_failure 2
+	assert_equal "$stderr" "mb-ingest: --infer: 'rows' is not none, values or columns"
+	run --separate-stderr mb-ingest --sample 0 typed.csv
+	assert_failure 2
+	run --separate-stderr mb-ingest --schema "$BATS_TEST_TMPDIR/none.json" typed.csv
+	assert_failure 2
+	[[ "$stderr" == "mb-ingest: --schema: "*"none.json"* ]]
+	printf '[1]\n' > "$BATS_TEST_TMPDIR/bad.json"
+	run --separate-stderr mb-ingest --schema "$BATS_TEST_TMPDIR/bad.json" typed.csv
+	assert_failure 2
+	assert_equal "$stderr" "mb-ingest: --schema $BATS_TEST_TMPDIR/bad.json: not a JSON object: column 1: expected a JSON object ('{')"
+	run --separate-stderr mb-ingest --types Qty=integer typed.csv
+	assert_success
+	assert_equal "$stderr" 'mb-ingest: typed.csv: --types: no column "Qty" in the header'
+}
+
+@test "CSV types: a rerun with --checkpoint keeps the types the first run inferred" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	printf 'id,v\n1,a\n2,b\n' > "$BATS_TEST_TMPDIR/in/a.csv"
+	mb-ingest --checkpoint "$BATS_TEST_TMPDIR/cp" "$BATS_TEST_TMPDIR/in" > /dev/null
+	run jq -c .types "$BATS_TEST_TMPDIR/cp"
+	assert_output '{"id":"integer","v":"string"}'
+	printf '3x,c\n' >> "$BATS_TEST_TMPDIR/in/a.csv"
+	printf 'id,v\nB1,d\n' > "$BATS_TEST_TMPDIR/in/b.csv"
+	run --separate-stderr bash -c "mb-ingest --checkpoint $BATS_TEST_TMPDIR/cp $BATS_TEST_TMPDIR/in | jq -c '[._offset, .id]'"
+	assert_output - <<'EOF'
+[4,"3x"]
+[2,"B1"]
+EOF
+	assert_equal "$stderr" "mb-ingest: $BATS_TEST_TMPDIR/in/a.csv: 1 values did not fit their column's type and were kept as strings; the first: line 4, id \"3x\"
+mb-ingest: $BATS_TEST_TMPDIR/in/b.csv: 1 values did not fit their column's type and were kept as strings; the first: line 2, id \"B1\""
+}
+
+@test "CSV streaming: rows held back to infer types go out when the input goes idle" {
+	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	mb-ingest < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	exec 7>"$BATS_TEST_TMPDIR/in" 8<"$BATS_TEST_TMPDIR/out"
+	printf 'a,b\n1,x\n' >&7
+	read -r -t 10 line <&8
+	printf '2,y\n' >&7
+	read -r -t 10 line2 <&8
+	exec 7>&- 8<&-
+	wait
+	[[ "$line" == '{"a":1,"b":"x","_source":"-","_offset":2,'* ]]
+	[[ "$line2" == '{"a":2,"b":"y","_source":"-","_offset":3,'* ]]
 }
 
 @test "mb-gen --dirty through mb-ingest: nothing is lost" {
@@ -437,8 +631,8 @@ EOF
 	retail_day 2010-12-03 | tail -n 2 >> "$L/2010-12-01.csv"
 	run bash -c "mb-ingest --checkpoint $C $L | jq -c '[._source, ._offset, .InvoiceNo, .Quantity]'"
 	assert_output - <<EOF
-["$L/2010-12-01.csv",3110,537036,1]
-["$L/2010-12-01.csv",3111,537036,1]
+["$L/2010-12-01.csv",3110,"537036",1]
+["$L/2010-12-01.csv",3111,"537036",1]
 EOF
 }
 
