@@ -61,6 +61,28 @@ $(B)/agg-check: tests/agg-check.c $(B)/libmb.a $(LIB_HDR)
 $(B)/obj/%.o: lib/%.c $(LIB_HDR) | $(B)/obj
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
+# Each library's header and its Debian package: a machine without one
+# stops here with the packages named, not in the compiler.
+DEPS_HEADERS = jsmn.h:libjsmn-dev csv.h:libcsv-dev xxhash.h:libxxhash-dev \
+	zstd.h:libzstd-dev curl/curl.h:libcurl4-openssl-dev
+
+$(B)/deps-ok:
+	@mkdir -p $(B); \
+	if ! printf '' | $(CC) -E -x c - >/dev/null 2>&1; then \
+		echo "mb: cannot run the C compiler '$(CC)'; 'make deps' installs gcc" >&2; \
+		exit 1; \
+	fi; \
+	missing=""; for hp in $(DEPS_HEADERS); do \
+		printf '#include <%s>\n' "$${hp%%:*}" | \
+		    $(CC) $(MB_CPPFLAGS) -E -x c - >/dev/null 2>&1 || missing="$$missing $${hp#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "mb: the build needs these Debian packages:$$missing" >&2; \
+		echo "mb: run 'make deps' as root to install them (or: sudo apt-get install -y$$missing)" >&2; \
+		exit 1; \
+	fi; \
+	touch $@
+
 $(B)/libmb.a: $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC))
 	rm -f $@ && ar rcs $@ $^
 
@@ -68,7 +90,7 @@ $(B)/mb-%: bin/mb-%.c $(B)/libmb.a $(LIB_HDR)
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a \
 		$(MB_LDLIBS) $(if $(filter mb-summarize,$*),$(CURL_LIBS)) $(LDFLAGS)
 
-$(B)/obj:
+$(B)/obj: | $(B)/deps-ok
 	mkdir -p $@
 
 # The same sources under AddressSanitizer and UndefinedBehaviorSanitizer.

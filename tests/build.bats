@@ -17,6 +17,21 @@ load helper
 	[ ! -e "$BATS_TEST_TMPDIR/dest/opt/mb/bin/libmb-check" ]
 }
 
+@test "make with a library missing names its Debian packages and the make deps line" {
+	root="$BATS_TEST_DIRNAME/.."
+	# headers that fail as missing ones do: a machine without libcsv-dev
+	# and libxxhash-dev
+	mkdir "$BATS_TEST_TMPDIR/fake"
+	echo '#error "No such file or directory"' > "$BATS_TEST_TMPDIR/fake/csv.h"
+	cp "$BATS_TEST_TMPDIR/fake/csv.h" "$BATS_TEST_TMPDIR/fake/xxhash.h"
+	run make -s -C "$root" B="$BATS_TEST_TMPDIR/b" CC="cc -I$BATS_TEST_TMPDIR/fake"
+	assert_failure 2
+	assert_line --index 0 "mb: the build needs these Debian packages: libcsv-dev libxxhash-dev"
+	assert_line --index 1 "mb: run 'make deps' as root to install them (or: sudo apt-get install -y libcsv-dev libxxhash-dev)"
+	refute_output --partial "error:"
+	[ ! -e "$BATS_TEST_TMPDIR/b/libmb.a" ]
+}
+
 @test "every man page is valid mdoc with EXIT STATUS and EXAMPLES" {
 	command -v mandoc > /dev/null || skip "mandoc not installed"
 	for m in "$BATS_TEST_DIRNAME"/../man/*.[1-9]; do
