@@ -2208,7 +2208,7 @@ call(mb_expr *e, const node *n, const mb_rec *r, mb_val *out)
 
 /* The value of and, or or arithmetic node n, its left operand's value a
  * given. */
-static int
+static inline __attribute__((always_inline)) int
 binop(mb_expr *e, const node *n, const mb_val *a, const mb_rec *r, mb_val *out)
 {
 	mb_val b;
@@ -2314,6 +2314,11 @@ eval(mb_expr *e, int k, const mb_rec *r, mb_val *out)
 		return 0;
 	case N_AND:
 	case N_OR:
+		if (n->lchain)
+			return chain(e, k, r, out);
+		if (eval(e, n->a, r, &a) < 0)
+			return -1;
+		return binop(e, n, &a, r, out);
 	case N_ADD:
 	case N_SUB:
 	case N_MUL:
@@ -2321,9 +2326,9 @@ eval(mb_expr *e, int k, const mb_rec *r, mb_val *out)
 	case N_MOD:
 		if (n->lchain)
 			return chain(e, k, r, out);
-		if (eval(e, n->a, r, &a) < 0)
+		if (eval(e, n->a, r, &a) < 0 || eval(e, n->b, r, &b) < 0)
 			return -1;
-		return binop(e, n, &a, r, out);
+		return arith(e, n->op, &a, &b, out);
 	case N_EQ:
 	case N_NE:
 	case N_LT:

@@ -202,8 +202,8 @@ mb_time_now_ms(void)
 void
 mb_time_split(int64_t ms, mb_tm *tm)
 {
-	/* floor division, which no int64 can overflow */
-	int64_t days = ms / 86400000 - (ms % 86400000 < 0);
+	/* floor division; -(ms + 1) cannot overflow as -ms can */
+	int64_t days = ms >= 0 ? ms / 86400000 : -(-(ms + 1) / 86400000) - 1;
 	int64_t rem = ms - days * 86400000;
 
 	civil_from_days(days, &tm->year, &tm->month, &tm->day);
