@@ -371,7 +371,8 @@ do_mask(const mb_rec *r)
  */
 static mb_flat flat;
 
-/* Bytes the flat fields of r would take, counted up to past limit. */
+/* Bytes the flat fields of r would take, counted up to past limit; 0
+ * when r has no object to flatten. */
 static size_t
 flat_size(const mb_rec *r, size_t limit)
 {
@@ -380,10 +381,10 @@ flat_size(const mb_rec *r, size_t limit)
 	mb_span k, sp;
 
 	for (i = 0; i < n && total <= limit; i++) {
-		k = mb_rec_key(r, i);
 		sp = mb_rec_raw(r, mb_rec_field(r, i));
 		if (sp.p[0] != '{')
 			continue;
+		k = mb_rec_key(r, i);
 		mb_buf_reset(&D.tmp);
 		mb_json_unescape(k.p, k.len, &D.tmp);
 		if (mb_flat_start(&flat, sp.p, sp.len, D.tmp.p, D.tmp.len, '_') <= 0)
@@ -398,9 +399,12 @@ static void
 do_flatten(const mb_rec *r)
 {
 	int i, n = mb_rec_nfields(r);
+	size_t size = flat_size(r, MB_MAX_LINE_DEFAULT);
 	mb_span k, sp;
 
-	if (flat_size(r, MB_MAX_LINE_DEFAULT) > MB_MAX_LINE_DEFAULT) {
+	if (size == 0)
+		return;
+	if (size > MB_MAX_LINE_DEFAULT) {
 		D.nflat++;
 		if (D.strict)
 			mb_die(MB_EXIT_FAIL, "%s:%llu: --flatten: the flat record would "
@@ -409,10 +413,10 @@ do_flatten(const mb_rec *r)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		k = mb_rec_key(r, i);
 		sp = mb_rec_raw(r, mb_rec_field(r, i));
 		if (sp.p[0] != '{')
 			continue;
+		k = mb_rec_key(r, i);
 		mb_buf_reset(&D.tmp);
 		mb_json_unescape(k.p, k.len, &D.tmp);
 		if (mb_flat_start(&flat, sp.p, sp.len, D.tmp.p, D.tmp.len, '_') <= 0)
