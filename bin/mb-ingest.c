@@ -564,39 +564,13 @@ read_csv(mb_in *in, const char *file, const char *header, size_t hlen, pstate *p
  * bracket), the rest is read as NDJSON lines: array mode never swallows
  * lines that an NDJSON reader would have read as records.
  */
-enum xs {
-	X_VALUE,		/* a value must come */
-	X_VALUE_OR_CLOSE,	/* after "[": a value or "]" */
-	X_KEY,			/* after "," in an object */
-	X_KEY_OR_CLOSE,		/* after "{" */
-	X_COLON,		/* after a key */
-	X_NEXT,			/* after a value: "," or the closing bracket */
-	X_STR,			/* in a string */
-	X_SCALAR		/* in a number, true, false or null */
-};
-
-typedef struct jarr {
-	enum xs x;
-	int key, esc;		/* X_STR: a key; after a backslash */
-	mb_buf stk;		/* the element's open brackets, "{" or "[" */
-	mb_buf el;		/* the element joined onto one line */
-	mb_buf raw;		/* its exact bytes */
-	int inel;		/* an element has started */
-	uint64_t elline;
-} jarr;
-
 /* The element read so far: a record, or a bad one with its exact bytes. */
 static void
-element(const char *file, jarr *a, const char *why)
+element(const char *file, mb_jarr *a, const char *why)
 {
 	int lin;
 
-	while (a->el.len > 0 && (a->el.p[a->el.len - 1] == ' ' ||
-	    a->el.p[a->el.len - 1] == '\t'))
-		a->el.len--;
-	while (a->raw.len > 0 && (a->raw.p[a->raw.len - 1] == ' ' ||
-	    a->raw.p[a->raw.len - 1] == '\t' || a->raw.p[a->raw.len - 1] == '\n'))
-		a->raw.len--;
+	mb_jarr_trim(a);
 	if (why == NULL && mb_json_check_line(a->el.p, a->el.len, &lin) == 0)
 		good(file, a->el.p, a->el.len, a->elline,
 		    mb_hash(a->el.p, a->el.len), lin);
@@ -606,137 +580,26 @@ element(const char *file, jarr *a, const char *why)
 		bad(file, a->raw.p, a->raw.len, a->elline,
 		    mb_hash(a->raw.p, a->raw.len), why, 0);
 	}
-	a->el.len = a->raw.len = a->stk.len = 0;
-	a->inel = 0;
-}
-
-static int
-scalar_byte(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-';
+	mb_jarr_clear(a);
 }
 
 /*
- * Byte c of the array: 0 read, 1 the array ended with it, -1 it breaks
- * the array (nothing consumed).
+ * A JSON array, possibly pretty-printed over many lines: mb_jarr cuts out
+ * each element, which is checked like an NDJSON line and kept as its exact
+ * bytes for _raw when it is not a valid object.  Where the text stops
+ * being array syntax (a missing comma, an object where a key must be, a
+ * line break in a string, an element past --max-line, text after the
+ * closing bracket), the rest is read as NDJSON lines: array mode never
+ * swallows lines that an NDJSON reader would have read as records.
  */
-static int
-arr_byte(const char *file, jarr *a, char c)
-{
-	size_t d = a->stk.len;
-	char open = d ? a->stk.p[d - 1] : 0;
-	int blankc = c == ' ' || c == '\t' || c == '\r';
-
-again:
-	switch (a->x) {
-	case X_STR:
-		if (a->esc)
-			a->esc = 0;
-		else if (c == '\\')
-			a->esc = 1;
-		else if (c == '"')
-			a->x = a->key ? X_COLON : X_NEXT;
-		goto take;
-	case X_SCALAR:
-		if (scalar_byte(c))
-			goto take;
-		a->x = X_NEXT;
-		goto again;
-	case X_VALUE:
-	case X_VALUE_OR_CLOSE:
-		if (blankc)
-			goto space;
-		if (c == ']' && d > 0 && a->x == X_VALUE_OR_CLOSE) {
-			a->stk.len--;
-			a->x = X_NEXT;
-			goto take;
-		}
-		if (d == 0 && c == ']')
-			return 1;	/* "[]", or a trailing comma */
-		if (d == 0 && c == ',')
-			return 0;	/* an empty element, as "[1,,2]": none */
-		if (c != '"' && c != '{' && c != '[' && !scalar_byte(c))
-			return -1;
-		a->inel = 1;
-		if (c == '"') {
-			a->x = X_STR;
-			a->key = 0;
-		} else if (c == '{') {
-			mb_buf_addc(&a->stk, '{');
-			a->x = X_KEY_OR_CLOSE;
-		} else if (c == '[') {
-			mb_buf_addc(&a->stk, '[');
-			a->x = X_VALUE_OR_CLOSE;
-		} else
-			a->x = X_SCALAR;
-		goto take;
-	case X_KEY_OR_CLOSE:
-	case X_KEY:
-		if (blankc)
-			goto space;
-		if (c == '}' && a->x == X_KEY_OR_CLOSE) {
-			a->stk.len--;
-			a->x = X_NEXT;
-			goto take;
-		}
-		if (c != '"')
-			return -1;
-		a->x = X_STR;
-		a->key = 1;
-		goto take;
-	case X_COLON:
-		if (blankc)
-			goto space;
-		if (c != ':')
-			return -1;
-		a->x = X_VALUE;
-		goto take;
-	case X_NEXT:
-		if (blankc)
-			goto space;
-		if (d == 0) {
-			if (c != ',' && c != ']')
-				return -1;
-			element(file, a, NULL);
-			a->x = X_VALUE;
-			return c == ']';
-		}
-		if (c == ',') {
-			a->x = open == '{' ? X_KEY : X_VALUE;
-			goto take;
-		}
-		if ((c == '}' && open == '{') || (c == ']' && open == '[')) {
-			a->stk.len--;
-			goto take;
-		}
-		return -1;
-	}
-space:
-	if (!a->inel || (d == 0 && a->x == X_NEXT))
-		return 0;	/* blanks between elements */
-take:
-	mb_buf_addc(&a->el, c);
-	mb_buf_addc(&a->raw, c);
-	return 0;
-}
-
-/* Is the element complete: a whole value at the array's top level? */
-static int
-arr_complete(const jarr *a)
-{
-	return a->inel && a->stk.len == 0 && (a->x == X_NEXT || a->x == X_SCALAR);
-}
-
 static int
 read_array(mb_in *in, const char *file, pstate *ps)
 {
-	jarr a = { 0 };
+	mb_jarr a = { 0 };
 	mb_line l;
 	size_t i, first, limit = opt.maxline ? opt.maxline : MB_MAX_LINE_DEFAULT;
-	int r, rc = 0, started = 0, ended = 0, lines = 0;
+	int r, rc, started = 0, ended = 0, lines = 0;
 
-	a.x = X_VALUE_OR_CLOSE;
 	while (!lines && (r = mb_in_line(in, &l)) == 1) {
 		st.lines++;
 		if (l.toolong) {
@@ -746,13 +609,8 @@ read_array(mb_in *in, const char *file, pstate *ps)
 		for (first = 0; first < l.len && (l.p[first] == ' ' ||
 		    l.p[first] == '\t' || l.p[first] == '\r'); first++)
 			;
-		if (first == l.len && !(a.inel && a.x == X_STR)) {
-			if (!a.inel || arr_complete(&a))
-				st.blank++;
-			else {
-				mb_buf_addc(&a.el, ' ');
-				mb_buf_addc(&a.raw, '\n');
-			}
+		if (first == l.len && (!a.inel || mb_jarr_complete(&a))) {
+			st.blank++;
 			continue;
 		}
 		for (i = 0; i < l.len && !lines; i++) {
@@ -781,21 +639,20 @@ read_array(mb_in *in, const char *file, pstate *ps)
 				lines = 1;
 				break;
 			}
-			if (!a.inel)
-				a.elline = l.lineno;
-			rc = arr_byte(file, &a, l.p[i]);
-			if (rc > 0) {
-				ended = 1;
+			if ((rc = mb_jarr_byte(&a, l.p[i], l.lineno)) == MB_JA_MORE)
+				continue;
+			if (rc == MB_JA_ELEMENT || rc == MB_JA_LAST)
+				element(file, &a, NULL);
+			if (rc != MB_JA_BREAK) {
+				ended = rc != MB_JA_ELEMENT;
 				continue;
 			}
-			if (rc == 0)
-				continue;
 			/* The array breaks at byte i: the element so far is
 			 * one record, the rest of the line another (all of it
 			 * when the break is its first byte), then lines. */
 			mb_warn("%s:%llu: column %zu: not JSON array syntax; the rest is "
 			    "read as NDJSON lines", file, (unsigned long long)l.lineno, i + 1);
-			if (a.inel && !arr_complete(&a) && i > first) {
+			if (a.inel && !mb_jarr_complete(&a) && i > first) {
 				mb_buf_add(&a.el, l.p + i, l.len - i);
 				mb_buf_add(&a.raw, l.p + i, l.len - i);
 				element(file, &a, NULL);
@@ -811,16 +668,7 @@ read_array(mb_in *in, const char *file, pstate *ps)
 		}
 		if (lines || !a.inel)
 			continue;
-		if (a.x == X_SCALAR)
-			a.x = X_NEXT;	/* the end of a line ends a number */
-		if (a.x == X_STR) {
-			/* a line break in a string: not JSON, the element
-			 * ends with this line */
-			mb_warn("%s:%llu: a line ends inside a string; the rest is "
-			    "read as NDJSON lines", file, (unsigned long long)l.lineno);
-			element(file, &a, NULL);
-			lines = 1;
-		} else if (a.el.len > limit) {
+		if (a.el.len > limit) {
 			mb_buf m = { 0 };
 
 			mb_buf_printf(&m, "JSON array element of more than --max-line "
@@ -829,16 +677,20 @@ read_array(mb_in *in, const char *file, pstate *ps)
 			element(file, &a, mb_buf_cstr(&m));
 			mb_buf_free(&m);
 			lines = 1;
-		} else if (!arr_complete(&a)) {
-			mb_buf_addc(&a.el, ' ');
-			mb_buf_addc(&a.raw, '\n');
+		} else if (mb_jarr_eol(&a) == MB_JA_BREAK) {
+			/* a line break in a string: not JSON, the element
+			 * ends with this line */
+			mb_warn("%s:%llu: a line ends inside a string; the rest is "
+			    "read as NDJSON lines", file, (unsigned long long)l.lineno);
+			element(file, &a, NULL);
+			lines = 1;
 		}
 		progress(in, ps->done0, ps->total, ps->t0, 0);
 	}
 	if (lines)
 		r = read_ndjson(in, file, ps);
 	else if (r == 0 && started && !ended) {
-		if (a.inel && !arr_complete(&a))
+		if (a.inel && !mb_jarr_complete(&a))
 			element(file, &a, "unterminated JSON array at end of input");
 		else {
 			if (a.inel)
@@ -846,9 +698,7 @@ read_array(mb_in *in, const char *file, pstate *ps)
 			mb_warn("%s: unterminated JSON array at end of input", file);
 		}
 	}
-	mb_buf_free(&a.el);
-	mb_buf_free(&a.raw);
-	mb_buf_free(&a.stk);
+	mb_jarr_free(&a);
 	return r;
 }
 

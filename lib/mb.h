@@ -307,6 +307,42 @@ int mb_flat_start(mb_flat *f, const char *obj, size_t n, const char *prefix,
 int mb_flat_next(mb_flat *f, mb_span *key, mb_span *val);
 void mb_flat_free(mb_flat *f);
 
+/* ---- JSON arrays (jarray.c) -------------------------------------------- */
+
+/*
+ * The elements of a JSON array fed byte by byte after its "[", however it
+ * is spread over lines.  It follows the array's syntax (strings, nesting,
+ * where a comma, colon or bracket may come), not an element's details
+ * (numbers, escapes), which the caller checks on the element joined onto
+ * one line: el, where a line break is a blank; raw holds its exact bytes.
+ * A zeroed mb_jarr is one at the start of an array.
+ */
+typedef struct mb_jarr {
+	int x, key, esc;	/* where in the syntax (jarray.c) */
+	mb_buf stk;		/* the element's open brackets */
+	mb_buf el, raw;
+	int inel;		/* an element has started */
+	uint64_t elline;	/* on this line */
+} mb_jarr;
+
+enum {
+	MB_JA_MORE = 0,		/* the byte was taken */
+	MB_JA_ELEMENT,		/* its "," ended an element: take it */
+	MB_JA_LAST,		/* its "]" ended an element and the array */
+	MB_JA_END,		/* its "]" ended the array */
+	MB_JA_BREAK		/* it is not array syntax here (not taken) */
+};
+int mb_jarr_byte(mb_jarr *a, char c, uint64_t lineno);
+/* At the end of each line: MB_JA_MORE, or MB_JA_BREAK inside a string. */
+int mb_jarr_eol(mb_jarr *a);
+/* Is an element read whole (its comma or bracket still to come)? */
+int mb_jarr_complete(const mb_jarr *a);
+/* The element in el and raw without the blanks around it; then
+ * mb_jarr_clear() for the next one. */
+void mb_jarr_trim(mb_jarr *a);
+void mb_jarr_clear(mb_jarr *a);
+void mb_jarr_free(mb_jarr *a);
+
 /* ---- exact decimals (dec.c) -------------------------------------------- */
 
 /*

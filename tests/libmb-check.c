@@ -10,6 +10,7 @@
  *   libmb-check parse          parse every line, print the count (for timing)
  *   libmb-check width          each line: its width in terminal columns
  *   libmb-check flat SEP       each line an object: its leaves, "key\tvalue"
+ *   libmb-check jarr           the input a JSON array: its elements and breaks
  */
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,51 @@ do_edit(mb_rec *r, int argc, char **argv, mb_buf *o)
 	mb_rec_write(r, o);
 }
 
+/* The elements of the JSON array on stdin, as mb_jarr cuts them out. */
+static void
+do_jarr(mb_in *in, mb_buf *o)
+{
+	mb_jarr a = { 0 };
+	mb_line l;
+	size_t i;
+	int rc, started = 0, done = 0;
+
+	while (!done && mb_in_line(in, &l) == 1) {
+		for (i = 0; i < l.len && !done; i++) {
+			if (!started) {
+				started = l.p[i] == '[';
+				continue;
+			}
+			rc = mb_jarr_byte(&a, l.p[i], l.lineno);
+			if (rc == MB_JA_ELEMENT || rc == MB_JA_LAST) {
+				mb_jarr_trim(&a);
+				mb_buf_printf(o, "element %llu: %.*s | ",
+				    (unsigned long long)a.elline, (int)a.el.len, a.el.p);
+				mb_buf_json_str(o, a.raw.p, a.raw.len);
+				mb_buf_addc(o, '\n');
+				mb_jarr_clear(&a);
+			}
+			if (rc == MB_JA_LAST || rc == MB_JA_END) {
+				mb_buf_adds(o, "end\n");
+				done = 1;
+			} else if (rc == MB_JA_BREAK) {
+				mb_buf_printf(o, "break %llu:%zu\n",
+				    (unsigned long long)l.lineno, i + 1);
+				done = 1;
+			}
+		}
+		if (!done && mb_jarr_eol(&a) == MB_JA_BREAK) {
+			mb_buf_printf(o, "break %llu: end of line in a string\n",
+			    (unsigned long long)l.lineno);
+			done = 1;
+		}
+	}
+	if (!done)
+		mb_buf_printf(o, "no end: %s\n", !a.inel ? "no element" :
+		    mb_jarr_complete(&a) ? "an element whole" : "an element cut");
+	mb_jarr_free(&a);
+}
+
 static mb_flat f;
 
 static void
@@ -152,6 +198,13 @@ main(int argc, char *argv[])
 	mb_prog_init(argv[0]);
 	if ((in = mb_in_open("-", 0)) == NULL)
 		mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
+	if (strcmp(mode, "jarr") == 0) {
+		do_jarr(in, &o);
+		mb_out_buf(&o);
+		o.len = 0;
+		while (mb_in_line(in, &l) == 1)
+			;	/* what follows the array is not looked at */
+	}
 	if (strcmp(mode, "parse") == 0) {
 		uint64_t ok = 0, bad = 0;
 

@@ -183,6 +183,28 @@ a	1
 EOF
 }
 
+@test "JSON arrays: elements cut out over lines, exact bytes kept, where the syntax breaks" {
+	run bash -c "printf '[\n  {\"a\": [1, {\"b\": \"x]}\"}]},\n  2 ,\n  \"s\\\\\"t\"\n  , {\n\n  \"c\": null}\n]\n' | libmb-check jarr"
+	assert_output - <<'EOF'
+element 2: {"a": [1, {"b": "x]}"}]} | "{\"a\": [1, {\"b\": \"x]}\"}]}"
+element 3: 2 | "2"
+element 4: "s\"t" | "\"s\\\"t\""
+element 5: {    "c": null} | "{\n\n  \"c\": null}"
+end
+EOF
+	run bash -c "printf '[{\"a\":1}\n{\"b\":2}]\n' | libmb-check jarr; printf '[{\"a\":\"x\ny\"}]\n' | libmb-check jarr; printf '[{\"a\":1},{\"b\":\n' | libmb-check jarr; printf '[1,,2,]' | libmb-check jarr; printf '[{\"a\" 1}]' | libmb-check jarr"
+	assert_output - <<'EOF'
+break 2:1
+break 1: end of line in a string
+element 1: {"a":1} | "{\"a\":1}"
+no end: an element cut
+element 1: 1 | "1"
+element 1: 2 | "2"
+end
+break 1:7
+EOF
+}
+
 @test "records: many edits of one record (a flattened object) are found through a hash" {
 	run bash -c "printf '%s\\n' '{\"a\":1,\"b\":2,\"a\":5,\"\\u0062x\":7}' | libmb-check edit \$(seq -f 'k%g=1' 1 40) a=3 k1=2 -b k40=4 bx=8"
 	assert_output '{"a":3,"a":5,"bx":8,"k1":2,"k2":1,"k3":1,"k4":1,"k5":1,"k6":1,"k7":1,"k8":1,"k9":1,"k10":1,"k11":1,"k12":1,"k13":1,"k14":1,"k15":1,"k16":1,"k17":1,"k18":1,"k19":1,"k20":1,"k21":1,"k22":1,"k23":1,"k24":1,"k25":1,"k26":1,"k27":1,"k28":1,"k29":1,"k30":1,"k31":1,"k32":1,"k33":1,"k34":1,"k35":1,"k36":1,"k37":1,"k38":1,"k39":1,"k40":4}'
