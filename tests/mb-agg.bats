@@ -370,6 +370,24 @@ EOF
 EOF
 }
 
+@test "--emit update with a watermark: a window's last update when it closes, then it is gone" {
+	printf '%s\n' '{"t":"2025-07-01T10:05:00Z","r":"N"}' '{"t":"2025-07-01T10:20:00Z","r":"S"}' \
+	    '{"t":"2025-07-01T11:15:00Z","r":"N"}' '{"t":"2025-07-01T10:50:00Z","r":"S"}' \
+	    '{"t":"2025-07-01T10:30:00Z","r":"N"}' '{"t":"2025-07-01T11:20:00Z","r":"N"}' \
+	    '{"t":"2025-07-01T11:59:00Z","r":"S"}' > "$T/in"
+	run mbrun mb-agg --time t --window 1h --watermark 10m --late "$T/late" --now 2025-07-02 \
+	    --by r --count --emit update --every 3 "$T/in"
+	assert_success
+	assert_output - <<'EOF'
+{"window_start":"2025-07-01T10:00:00.000Z","window_end":"2025-07-01T11:00:00.000Z","r":"N","count":1}
+{"window_start":"2025-07-01T10:00:00.000Z","window_end":"2025-07-01T11:00:00.000Z","r":"S","count":1}
+{"window_start":"2025-07-01T11:00:00.000Z","window_end":"2025-07-01T12:00:00.000Z","r":"N","count":1}
+{"window_start":"2025-07-01T11:00:00.000Z","window_end":"2025-07-01T12:00:00.000Z","r":"N","count":2}
+{"window_start":"2025-07-01T11:00:00.000Z","window_end":"2025-07-01T12:00:00.000Z","r":"S","count":1}
+EOF
+	assert_equal "$(jq -r '._errors[0].rule' "$T/late" | tr '\n' ' ')" "late late "
+}
+
 @test "streaming: an update comes out while the input is still open" {
 	mkfifo "$T/in" "$T/out"
 	mb-agg --by region --count --emit update < "$T/in" > "$T/out" &
