@@ -94,6 +94,10 @@ if command -v parallel > /dev/null 2>&1; then
 	cp "$tmp/out" "$tmp/one"
 	run "parallel -j2 --partial | --merge" sh -c "ls $tmp/shard.* | parallel --will-cite -k -j2 'mb-agg --threads 1 --partial $agg {}' | mb-agg --merge $agg"
 	ratio "partial/merge vs one pass" "$t_one" "$secs"
+	run "GNU parallel alone (2 jobs of true)" parallel --will-cite -j2 true ::: 1 2
+	# the same pair without Perl's start-up: each shard's state to a file
+	run "xargs -P2 --partial, then --merge" sh -c "ls $tmp/shard.?? | xargs -P2 -I{} sh -c 'mb-agg --threads 1 --partial $agg {} > {}.st' && mb-agg --merge $agg $tmp/shard.??.st"
+	ratio "xargs partial/merge vs one pass" "$t_one" "$secs"
 	if [ "$secs" = 0 ] || [ "$t_one" = 0 ]; then
 		:
 	elif cmp -s "$tmp/out" "$tmp/one"; then
