@@ -339,6 +339,7 @@ duck() {
 
 @test "view and manifest: DuckDB reads the snapshot, not the files it superseded" {
 	seq 1 300 | awk '{ printf "{\"n\":%d,\"m\":%d}\n", $1, $1 % 12 + 1 }' | mb-write -p m "$D"
+	D=$(realpath "$D")	# the view's and the manifest's paths are absolute
 	mb-lake manifest "$D"
 	seq 1 300 | awk '{ printf "{\"n\":%d,\"m\":%d}\n", $1, $1 % 12 + 1 }' | mb-write -m overwrite "$D"
 	out="$BATS_TEST_TMPDIR/out.csv"
@@ -378,6 +379,22 @@ verify: version 1, 12 files, 300 records: 1 problem, 0 orphans"
 	run mb-lake view "$D"
 	assert_failure 1
 	assert_output "mb-lake: $D: the snapshot has no files (version 2)"
+}
+
+@test "manifest: concurrent writers leave the newest version's list" {
+	echo '{"p":0}' | mb-write -p p "$D"
+	mb-lake manifest "$D"
+	for j in 1 2 3; do
+		for i in $(seq 1 10); do
+			echo "{\"p\":$((i % 3)),\"j\":$j}" | mb-write "$D" || exit 1
+		done &
+	done
+	wait
+	D=$(realpath "$D")	# the manifest's paths are absolute
+	run bash -c "mb-cat --files '$D' | cmp - '$D/_mb_manifest' && wc -l <'$D/_mb_manifest'"
+	assert_output 31
+	run mb-lake verify "$D"
+	assert_output "verify: version 30, 31 files, 31 records: 0 problems, 0 orphans"
 }
 
 @test "usage errors, --help, not a dataset" {
