@@ -24,7 +24,7 @@
 
 static const char *dir;
 static mb_expr *where;
-static int filter;		/* where reads fields besides partition columns */
+static int filter;		/* where reads more than partition columns */
 static mb_buf pnames;		/* partition column names, NUL-separated */
 static mb_rec *prec, *rec;	/* a file's partition values; a record */
 static mb_buf pbuf;

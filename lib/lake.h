@@ -70,7 +70,7 @@ typedef struct mb_lake_snap {
 	mb_lake_file *files;
 	size_t n, cap;
 	int damaged;		/* log entries that could not be applied */
-	int64_t from;		/* the checkpoint it was read from; -1: none */
+	int64_t from;		/* the checkpoint it came from, or -1 */
 	/* private: path -> index */
 	size_t *idx;
 	size_t idxcap;

@@ -1098,7 +1098,8 @@ mb_lake_writer_commit(mb_lake_writer *w, enum mb_lake_mode mode,
 			mb_lake_snap_free(&snap);
 			if (v > 0 && (mb_lake_snap_load(w->l, v - 1, &snap) ==
 			    -1 || (snap.damaged > 0 && mb_seterr("the log is "
-			    "damaged; nothing was committed (mb-lake verify)")))) {
+			    "damaged; nothing was committed (mb-lake "
+			    "verify)")))) {
 				mb_lake_snap_free(&snap);
 				mb_buf_free(&text);
 				free(drop);
