@@ -81,6 +81,7 @@ struct slot {
 	size_t len;
 	uint64_t ph;		/* of pdir */
 	long cur;		/* its open part, or -1 */
+	int checked;		/* its folder is no symbolic link */
 };
 
 enum { XF_NONE, XF_DATE, XF_MONTH, XF_YEAR };
@@ -673,6 +674,7 @@ slot_get(mb_lake_writer *w, const char *key, size_t klen, const char *pdir,
 	s->len = len;
 	s->ph = mb_hash(pdir, len);
 	s->cur = -1;
+	s->checked = 0;
 	w->nslots++;
 	map_put(w, w->nslots - 1);
 	w->last = (long)w->nslots - 1;
@@ -769,6 +771,30 @@ make_dirs(mb_lake_writer *w, const char *pdir)
 	return 0;
 }
 
+/* A partition folder that is a symbolic link would put parts outside the
+ * dataset, where readers do not follow: a writer refuses it too. */
+static int
+no_links(mb_lake_writer *w, const char *pdir)
+{
+	struct stat st;
+	size_t i;
+
+	full(w, pdir);
+	for (i = strlen(w->l->dir) + 1; i <= w->path.len; i++) {
+		if (i < w->path.len && w->path.p[i] != '/')
+			continue;
+		w->path.p[i] = '\0';
+		if (lstat(w->path.p, &st) == -1)
+			break;	/* made later */
+		if (S_ISLNK(st.st_mode))
+			return mb_seterr("%s: a symbolic link; not written "
+			    "through", w->path.p);
+		if (i < w->path.len)
+			w->path.p[i] = '/';
+	}
+	return 0;
+}
+
 static struct part *
 open_part(mb_lake_writer *w, size_t si, const char *pvals)
 {
@@ -778,6 +804,11 @@ open_part(mb_lake_writer *w, size_t si, const char *pvals)
 	size_t i, lru = 0;
 	int fd, tried = 0;
 
+	if (!s->checked && s->len > 0) {
+		if (no_links(w, s->pdir) == -1)
+			return NULL;
+		s->checked = 1;
+	}
 	if (w->nopen >= MAXOPEN) {
 		uint64_t oldest = UINT64_MAX;
 

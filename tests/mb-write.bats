@@ -395,6 +395,23 @@ y=__HIVE_DEFAULT_PARTITION__/d=__HIVE_DEFAULT_PARTITION__/part-00000000000000000
 	assert_output "1000000 0"
 }
 
+@test "a partition folder that is a symbolic link is not written through" {
+	mb-write -p region "$D" <"$IN"
+	out="$BATS_TEST_TMPDIR/outside"
+	mkdir "$out"
+	mv "$D/region=US" "$out/us"
+	ln -s "$out/us" "$D/region=US"
+	run mb-write "$D" < <(echo '{"region":"EU"}'; echo '{"region":"US"}')
+	assert_failure 1
+	assert_output "mb-write: $D/region=US: a symbolic link; not written through"
+	run ls "$out/us"
+	assert_output "part-00000000000000000000-0002.ndjson.zst"
+	run ls "$D/region=EU"
+	assert_output "part-00000000000000000000-0001.ndjson.zst"
+	run records "$D"
+	assert_output 8
+}
+
 @test "a damaged log: writers refuse, naming the damage" {
 	mb-write -p region "$D" <"$IN"
 	echo '{"region":"EU"}' | mb-write "$D"
