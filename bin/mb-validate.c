@@ -1075,6 +1075,7 @@ cleanup(void)
 	mb_dq_free(V.dq);
 	mb_schema_free(V.schema);
 	mb_schema_res_free(&V.sres);
+	mb_buf_free(&V.pending);
 	free(V.pexp);
 	free(V.fails);
 	mb_buf_free(&V.errtext);
