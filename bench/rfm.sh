@@ -67,7 +67,7 @@ t_mb=$secs
 run "mb-rfm --summary" "$orb" "$orn" "'$bin/mb-rfm' $rf -q --summary '$or'"
 if command -v parallel > /dev/null; then
 	run "parallel --pipe mb-rfm --partial | --merge" "$orb" "$orn" \
-	    "parallel --will-cite --pipe --block 40M -j 2 '$bin/mb-rfm' $rf --partial < '$or' | '$bin/mb-rfm' -q --merge"
+	    "parallel --will-cite --pipe --block 40M -j 2 '$bin/mb-rfm' $rf --partial < '$or' | '$bin/mb-rfm' $rf -q --merge"
 fi
 if [ -n "$duck" ]; then
 	run "duckdb RFM (SQL, NTILE)" "$orb" "$orn" "$duck -c \"$(duck_rfm "$or" CustomerID InvoiceDate InvoiceNo amount)\""
