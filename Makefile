@@ -5,6 +5,8 @@
 #   make test       install what is missing, run the bats suite, then run
 #                   it again against an ASan+UBSan build
 #   make bench      throughput and peak RSS against the peers on this machine
+#   make fuzz       SECONDS=60: each libFuzzer harness of tests/fuzz/ for
+#                   SECONDS; new crashes in build-fuzz/
 #   make install    PREFIX=/usr/local: binaries and man pages
 #   make deps       install the Debian packages mb needs (as root), or print
 #                   the apt-get command that would
@@ -21,7 +23,7 @@ B ?= build
 DEPS_BUILD = gcc make pkg-config libc6-dev libjsmn-dev libcsv-dev \
 	libxxhash-dev libzstd-dev libcurl4-openssl-dev zstd
 DEPS_TEST = bats bats-assert bats-support jq miller python3 xxhash time mandoc parallel \
-	chromium
+	chromium clang libclang-rt-14-dev
 DEPS = $(DEPS_BUILD) $(DEPS_TEST)
 
 # Recursively expanded, so pkg-config runs only after `deps` installed it.
@@ -41,7 +43,11 @@ MANS = $(wildcard man/*.[1-9])
 
 CHECKS = $(patsubst tests/%.c,%,$(wildcard tests/*-check.c))
 
-all: $(addprefix $(B)/,$(TOOLS)) $(addprefix $(B)/,$(CHECKS))
+# Fuzz harnesses (tests/fuzz/NAME.c): libFuzzer targets under make fuzz,
+# and plain drivers that replay their corpus in make test.
+FUZZ = $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/driver.c,$(sort $(wildcard tests/fuzz/*.c))))
+
+all: $(addprefix $(B)/,$(TOOLS)) $(addprefix $(B)/,$(CHECKS)) $(addprefix $(B)/fuzz-,$(FUZZ))
 
 # Drivers for the library's own tests (tests/libmb.bats, tests/schema.bats);
 # not installed.
@@ -136,12 +142,46 @@ duckdb:
 	echo "make duckdb: npm install failed"; exit 1
 
 test: deps duckdb
-	$(MAKE) all asan
+	$(MAKE) all asan fuzz-build
 	bash tests/run.sh build build-asan
 
 demo: deps
 	$(MAKE) all
 	sh pipelines/demo.sh
+
+# libFuzzer: libmb with coverage and ASan+UBSan (clang's, which checks
+# more than gcc's) in build-fuzz, one fuzzer per harness.  make test
+# replays the corpus through them too (tests/fuzz.bats).  make fuzz runs
+# each for SECONDS on its seeds (tests/fuzz/corpus/NAME), new inputs kept
+# in build-fuzz/corpus/NAME; a crash stops that harness, is saved as
+# build-fuzz/crash-NAME-*, and make fuzz ends with status 1.  A crash,
+# once fixed, goes into tests/fuzz/corpus/NAME, so make test replays it.
+SECONDS ?= 60
+FUZZ_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+# The corpus replayer of a fuzz harness, for tests/fuzz.bats; not installed.
+$(B)/fuzz-%: tests/fuzz/%.c tests/fuzz/driver.c $(B)/libmb.a $(LIB_HDR)
+	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/driver.c $(B)/libmb.a $(MB_LDLIBS) $(LDFLAGS)
+
+fuzz-build:
+	$(MAKE) B=build-fuzz CC=clang CFLAGS='$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link' build-fuzz/libmb.a
+	$(MAKE) $(addprefix build-fuzz/fuzzer-,$(FUZZ))
+
+build-fuzz/fuzzer-%: tests/fuzz/%.c build-fuzz/libmb.a $(LIB_HDR)
+	clang $(MB_CPPFLAGS) $(MB_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libmb.a $(MB_LDLIBS)
+
+fuzz: deps fuzz-build
+	@rc=0; for f in $(FUZZ); do \
+		mkdir -p build-fuzz/corpus/$$f; \
+		echo "== fuzzer-$$f, $(SECONDS) s"; \
+		build-fuzz/fuzzer-$$f -max_total_time=$(SECONDS) -max_len=4096 -timeout=10 \
+			-artifact_prefix=build-fuzz/crash-$$f- -print_final_stats=1 \
+			build-fuzz/corpus/$$f tests/fuzz/corpus/$$f \
+			> build-fuzz/fuzzer-$$f.log 2>&1 || rc=1; \
+		grep -E '^(stat::number_of_executed_units|stat::new_units_added|.*runtime error|==[0-9]+==ERROR|SUMMARY|.*Test unit written)' \
+			build-fuzz/fuzzer-$$f.log; \
+	done; exit $$rc
 
 bench: deps
 	$(MAKE) all
@@ -153,6 +193,6 @@ install: all
 	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 clean:
-	rm -rf build build-asan demo-out
+	rm -rf build build-asan build-fuzz demo-out
 
-.PHONY: all asan deps duckdb test demo bench install clean
+.PHONY: all asan deps duckdb test demo bench fuzz fuzz-build install clean

@@ -1913,7 +1913,8 @@ call(mb_expr *e, const node *n, const mb_rec *r, mb_val *out)
 {
 	mb_val v[3], t;
 	int i, rc;
-	const int *args = e->args + n->args;
+	/* no call in the expression has arguments: e->args is NULL */
+	const int *args = n->nargs > 0 ? e->args + n->args : NULL;
 	int64_t ms, ms2;
 	mb_tm tm;
 	const char *s;

@@ -72,10 +72,13 @@ digits(const char **p, const char *e, int k)
 int
 mb_time_parse(const char *s, size_t n, int64_t *ms)
 {
-	const char *p = s, *e = s + n;
+	const char *p = s, *e;
 	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, sign, oh, om;
 	int64_t t;
 
+	if (n == 0)	/* s may be NULL: an empty buffer */
+		return mb_seterr("not a timestamp: ''");
+	e = s + n;
 	while (p < e && *p == ' ')
 		p++;
 	while (e > p && e[-1] == ' ')
