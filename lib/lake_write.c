@@ -10,15 +10,20 @@
  * new part) to open another.
  *
  * One compressor thread, with the writer's one compression context, turns
- * full buffers into frames and writes them, while the caller goes on
- * reading and filling: a full buffer goes into a queue of QMAX and the part
- * takes an empty one.  The thread owns a part file's descriptor once its
- * close is queued, and its checksum state and compressed size until the
- * queue is drained; a commit drains the queue before it reads them.  A
- * part's first frame is waited for, so that a file that cannot be written
- * at all fails at the record that started it; a later failure is reported
- * by the next flush or by the commit.  Without the thread (it could not be
- * started) the frames are written inline.
+ * full buffers into frames while the caller goes on reading and filling:
+ * a full buffer goes into a queue of QMAX and the part takes an empty one.
+ * The thread only compresses; the frames come back, in the order they
+ * were queued, to the caller, which writes them, hashes them and, for a
+ * part whose close was queued, fsyncs and closes its file (reap()).  So
+ * the compression, which sets the pace, never waits for a write or a
+ * disk, and the caller, which has time to spare, does the I/O between
+ * reads.  A commit drains the queue before it reads the parts' checksums
+ * and sizes.  The first frame of a batch is waited for, so that a dataset
+ * that cannot be written at all fails at once; a later failure is
+ * reported by the next flush or by the commit.  (Waiting for the first
+ * frame of every part stalled the compressor once per new partition.)
+ * Without the thread (it could not be started) the frames are written
+ * inline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +44,10 @@
 #define BUDGET ((size_t)32 << 20)
 #define MAXOPEN 64
 #define QMAX 2			/* full buffers waiting for the compressor */
+/* Frames waiting to be written.  The caller writes every ready frame
+ * after each job it hands over, so at most the QMAX queued, the one being
+ * compressed and the next handed over can be waiting. */
+#define DMAX (QMAX + 2)
 #define NSPARE 2		/* empty ones kept for reuse */
 /* Buffers besides the open parts' own: queued, compressing, spare. */
 #define INFLIGHT (QMAX + 1 + NSPARE)
@@ -64,10 +73,11 @@ struct part {
 };
 
 /* One frame to compress and write to fd; with close, then fsync and
- * close fd.  The job owns text and, with close, fd. */
+ * close fd.  The job owns text, its frame z, and with close, fd. */
 struct job {
 	struct sink *k;
 	mb_buf text;
+	mb_buf z;		/* the frame, once compressed */
 	int fd;
 	int close;
 };
@@ -99,18 +109,20 @@ struct mb_lake_writer {
 	uint64_t maxbytes;
 	char *tool;
 	ZSTD_CCtx *cc;		/* the compressor's */
-	mb_buf zout;
+	uint64_t queued, reaped;	/* jobs: handed over, written */
+	int wrote;		/* a frame of this batch was waited for */
 
 	/* the compressor thread; mu guards what follows it */
 	pthread_t thr;
 	int thr_on;
 	pthread_mutex_t mu;
 	pthread_cond_t work, room, done;
-	struct job q[QMAX];
+	struct job q[QMAX];	/* to compress */
 	size_t qhead, qn;
-	mb_buf spare[NSPARE];
-	size_t nspare;
-	uint64_t queued, finished;
+	struct job d[DMAX];	/* compressed, to write */
+	size_t dhead, dn;
+	mb_buf spare[NSPARE], zspare[NSPARE];
+	size_t nspare, nzspare;
 	int quit, failed;
 	char werr[512];		/* the first failure's message */
 
@@ -138,37 +150,49 @@ struct mb_lake_writer {
 
 /* ---- the compressor ---------------------------------------------------- */
 
-/* Compresses and writes one job; -1 with mb_errmsg() of this thread. */
+/* Compresses j->text into j->z; -1 with mb_errmsg() of this thread. */
 static int
-run_job(mb_lake_writer *w, struct job *j)
+compress_job(mb_lake_writer *w, struct job *j)
+{
+	size_t bound, n;
+
+	j->z.len = 0;
+	if (j->text.len == 0)
+		return 0;
+	bound = ZSTD_compressBound(j->text.len);
+	if (j->z.cap < bound) {
+		mb_buf_free(&j->z);
+		mb_buf_grow(&j->z, bound);
+	}
+	n = ZSTD_compress2(w->cc, j->z.p, j->z.cap, j->text.p, j->text.len);
+	if (ZSTD_isError(n))
+		return mb_seterr("%s: zstd: %s", j->k->rel,
+		    ZSTD_getErrorName(n));
+	j->z.len = n;
+	return 0;
+}
+
+/* Writes a compressed job's frame, and with close fsyncs and closes the
+ * file; -1 with mb_errmsg().  The caller's side. */
+static int
+write_job(struct job *j)
 {
 	struct sink *k = j->k;
-	size_t bound, n;
 	int r = 0;
 
-	if (j->text.len > 0) {
-		bound = ZSTD_compressBound(j->text.len);
-		if (w->zout.cap < bound) {
-			mb_buf_free(&w->zout);
-			mb_buf_grow(&w->zout, bound);
-		}
-		n = ZSTD_compress2(w->cc, w->zout.p, w->zout.cap, j->text.p,
-		    j->text.len);
-		if (ZSTD_isError(n))
-			r = mb_seterr("%s: zstd: %s", k->rel,
-			    ZSTD_getErrorName(n));
-		else if (mb_write_all(j->fd, w->zout.p, n) == -1)
+	if (j->z.len > 0) {
+		if (mb_write_all(j->fd, j->z.p, j->z.len) == -1)
 			r = mb_seterr("%s: %s", k->path, strerror(errno));
 		else {
-			XXH3_64bits_update(k->xs, w->zout.p, n);
+			XXH3_64bits_update(k->xs, j->z.p, j->z.len);
 #ifdef SYNC_FILE_RANGE_WRITE
 			/* Start the writeback now, so that the fsync at the
 			 * close has little left to wait for; a failure shows
 			 * there. */
 			(void)sync_file_range(j->fd, (off_t)k->cbytes,
-			    (off_t)n, SYNC_FILE_RANGE_WRITE);
+			    (off_t)j->z.len, SYNC_FILE_RANGE_WRITE);
 #endif
-			k->cbytes += n;
+			k->cbytes += j->z.len;
 		}
 	}
 	if (!j->close)
@@ -185,29 +209,26 @@ run_job(mb_lake_writer *w, struct job *j)
 	return r;
 }
 
-/* After a failure, a job is only let go of. */
+/* With mu held: remembers the first failure. */
 static void
-skip_job(struct job *j)
-{
-	if (j->close)
-		close(j->fd);
-}
-
-/* With mu held: records the outcome of a job and keeps its buffer. */
-static void
-finish_job(mb_lake_writer *w, struct job *j, int r)
+set_failed(mb_lake_writer *w, int r)
 {
 	if (r == -1 && !w->failed) {
 		w->failed = 1;
 		snprintf(w->werr, sizeof(w->werr), "%s", mb_errmsg());
 	}
-	if (w->nspare < NSPARE && j->text.cap <= CHUNK + 4096) {
-		j->text.len = 0;
-		w->spare[w->nspare++] = j->text;
+}
+
+/* With mu held: keeps b for reuse in pool (of NSPARE), or frees it. */
+static void
+keep_buf(mb_buf *pool, size_t *n, mb_buf *b, size_t max)
+{
+	if (*n < NSPARE && b->cap <= max) {
+		b->len = 0;
+		pool[(*n)++] = *b;
 	} else
-		mb_buf_free(&j->text);
-	w->finished++;
-	pthread_cond_broadcast(&w->done);
+		mb_buf_free(b);
+	*b = (mb_buf){0};
 }
 
 static void *
@@ -227,18 +248,54 @@ compressor(void *arg)
 		w->qhead = (w->qhead + 1) % QMAX;
 		w->qn--;
 		failed = w->failed;
+		j.z = w->nzspare > 0 ? w->zspare[--w->nzspare] : (mb_buf){0};
 		pthread_cond_signal(&w->room);
 		pthread_mutex_unlock(&w->mu);
-		r = 0;
-		if (failed)
-			skip_job(&j);
-		else
-			r = run_job(w, &j);
+		r = failed ? 0 : compress_job(w, &j);
 		pthread_mutex_lock(&w->mu);
-		finish_job(w, &j, r);
+		set_failed(w, r);
+		keep_buf(w->spare, &w->nspare, &j.text, CHUNK + 4096);
+		w->d[(w->dhead + w->dn) % DMAX] = j;
+		w->dn++;
+		pthread_cond_broadcast(&w->done);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
+}
+
+/*
+ * Writes the oldest compressed frame; with block, waits for one.  Returns
+ * 1 when it reaped a job, 0 when there was none.  After a failure a job
+ * is only let go of (its file closed).
+ */
+static int
+reap(mb_lake_writer *w, int block)
+{
+	struct job j;
+	int failed, r = 0;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->dn == 0 && block)
+		pthread_cond_wait(&w->done, &w->mu);
+	if (w->dn == 0) {
+		pthread_mutex_unlock(&w->mu);
+		return 0;
+	}
+	j = w->d[w->dhead];
+	w->dhead = (w->dhead + 1) % DMAX;
+	w->dn--;
+	failed = w->failed;
+	pthread_mutex_unlock(&w->mu);
+	if (!failed)
+		r = write_job(&j);
+	else if (j.close)
+		close(j.fd);
+	pthread_mutex_lock(&w->mu);
+	set_failed(w, r);
+	keep_buf(w->zspare, &w->nzspare, &j.z, ZSTD_compressBound(CHUNK));
+	pthread_mutex_unlock(&w->mu);
+	w->reaped++;
+	return 1;
 }
 
 /* The thread takes no signals: they stay with the caller, whose reads
@@ -254,6 +311,7 @@ start_compressor(mb_lake_writer *w)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* Ends the thread after the jobs queued; their frames are let go of. */
 static void
 stop_compressor(mb_lake_writer *w)
 {
@@ -265,6 +323,9 @@ stop_compressor(mb_lake_writer *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thr, NULL);
 	w->thr_on = 0;
+	w->failed = 1;
+	while (reap(w, 0))
+		;
 }
 
 /* With mu held: -1 and the message when a job failed. */
@@ -275,35 +336,48 @@ failure(mb_lake_writer *w)
 }
 
 /*
- * Hands j to the compressor; with wait, returns once it is written.  Into
- * *spare (when not NULL) goes an empty buffer to reuse, or an unallocated
- * one.  -1 when this or an earlier job failed.
+ * Hands j to the compressor, and writes the frames that are ready; with
+ * wait, returns once j is written.  Into *spare (when not NULL) goes an
+ * empty buffer to reuse, or an unallocated one.  -1 when this or an
+ * earlier job failed.
  */
 static int
 submit(mb_lake_writer *w, struct job *j, int wait, mb_buf *spare)
 {
-	uint64_t seq;
+	uint64_t seq = ++w->queued;
 	int r;
 
-	pthread_mutex_lock(&w->mu);
-	if (w->thr_on) {
-		while (w->qn == QMAX)
-			pthread_cond_wait(&w->room, &w->mu);
+	if (!w->thr_on) {
+		r = 0;
+		if (!w->failed && (r = compress_job(w, j)) == 0)
+			r = write_job(j);
+		else if (j->close)
+			close(j->fd);
+		set_failed(w, r);
+		keep_buf(w->spare, &w->nspare, &j->text, CHUNK + 4096);
+		mb_buf_free(&j->z);
+		w->reaped++;
+	} else {
+		j->z = (mb_buf){0};
+		pthread_mutex_lock(&w->mu);
+		while (w->qn == QMAX) {
+			if (w->dn == 0) {
+				pthread_cond_wait(&w->room, &w->mu);
+				continue;
+			}
+			/* while the compressor is busy, write what it made */
+			pthread_mutex_unlock(&w->mu);
+			reap(w, 0);
+			pthread_mutex_lock(&w->mu);
+		}
 		w->q[(w->qhead + w->qn) % QMAX] = *j;
 		w->qn++;
-		seq = ++w->queued;
 		pthread_cond_signal(&w->work);
-		while (wait && w->finished < seq)
-			pthread_cond_wait(&w->done, &w->mu);
-	} else {
-		w->queued++;
-		r = 0;
-		if (w->failed)
-			skip_job(j);
-		else
-			r = run_job(w, j);
-		finish_job(w, j, r);
+		pthread_mutex_unlock(&w->mu);
+		while (reap(w, wait && w->reaped < seq))
+			;
 	}
+	pthread_mutex_lock(&w->mu);
 	if (spare != NULL)
 		*spare = w->nspare > 0 ? w->spare[--w->nspare] : (mb_buf){0};
 	r = failure(w);
@@ -311,15 +385,15 @@ submit(mb_lake_writer *w, struct job *j, int wait, mb_buf *spare)
 	return r;
 }
 
-/* Waits until every queued job is written; -1 when one failed. */
+/* Waits until every job handed over is written; -1 when one failed. */
 static int
 drain(mb_lake_writer *w)
 {
 	int r;
 
+	while (w->reaped < w->queued)
+		reap(w, 1);
 	pthread_mutex_lock(&w->mu);
-	while (w->finished < w->queued)
-		pthread_cond_wait(&w->done, &w->mu);
 	r = failure(w);
 	pthread_mutex_unlock(&w->mu);
 	return r;
@@ -706,17 +780,19 @@ frame_size(const mb_lake_writer *w)
 }
 
 /* Queues a part's pending text as one zstd frame; the part gets an
- * empty buffer.  The first frame of a part is waited for. */
+ * empty buffer.  The first frame of a batch is waited for. */
 static int
 flush_part(mb_lake_writer *w, struct part *pt)
 {
-	struct job j = { pt->k, pt->pend, pt->fd, 0 };
+	struct job j = { .k = pt->k, .text = pt->pend, .fd = pt->fd };
 	int r;
 
 	if (pt->pend.len == 0)
 		return 0;
 	w->pend_bytes -= pt->pend.len;
-	r = submit(w, &j, pt->frames++ == 0, &pt->pend);
+	pt->frames++;
+	r = submit(w, &j, !w->wrote, &pt->pend);
+	w->wrote = 1;
 	/* Keep the buffer for the next frame unless more parts are open
 	 * now than when it grew. */
 	if (pt->pend.cap > 2 * frame_size(w))
@@ -729,7 +805,8 @@ flush_part(mb_lake_writer *w, struct part *pt)
 static int
 close_part(mb_lake_writer *w, struct part *pt)
 {
-	struct job j = { pt->k, pt->pend, pt->fd, 1 };
+	struct job j = { .k = pt->k, .text = pt->pend, .fd = pt->fd,
+	    .close = 1 };
 
 	if (pt->fd < 0)
 		return 0;
@@ -739,7 +816,9 @@ close_part(mb_lake_writer *w, struct part *pt)
 	w->nopen--;
 	if (w->slots[pt->slot].cur == pt - w->parts)
 		w->slots[pt->slot].cur = -1;
-	return submit(w, &j, j.text.len > 0 && pt->frames++ == 0, NULL);
+	if (j.text.len > 0)
+		pt->frames++;
+	return submit(w, &j, 0, NULL);
 }
 
 /* Makes the folders of a partition; remembers the parents of those it
@@ -948,6 +1027,7 @@ clear_batch(mb_lake_writer *w, int unlink_files)
 	mb_buf_reset(&w->newdirs);
 	w->pend_bytes = w->pend_records = 0;
 	w->seq = 0;
+	w->wrote = 0;
 }
 
 void
@@ -987,9 +1067,10 @@ mb_lake_writer_free(mb_lake_writer *w)
 	free(w->slots);
 	free(w->map);
 	ZSTD_freeCCtx(w->cc);
-	mb_buf_free(&w->zout);
 	while (w->nspare > 0)
 		mb_buf_free(&w->spare[--w->nspare]);
+	while (w->nzspare > 0)
+		mb_buf_free(&w->zspare[--w->nzspare]);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->room);
