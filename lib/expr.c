@@ -1785,17 +1785,37 @@ arith(mb_expr *e, enum op op, const mb_val *a, const mb_val *b, mb_val *out)
 			if (y.d.v == 0)
 				return rterr(out, "%s", "division by zero");
 			rc = -1;
-			if (x.d.scale < y.d.scale && y.d.scale - x.d.scale < 10) {
-				u *= p10[y.d.scale - x.d.scale];
-				sc = y.d.scale;
+			/* On one scale, exactly: (u * 10^k) % v one digit at a
+			 * time, as ((u % v) * 10) % v cannot overflow unless v
+			 * is near the limit; a divisor scaled past the limit
+			 * is greater than any dividend. */
+			if (v == 1 || v == -1) {	/* INT128_MIN % -1 */
+				u = 0;
 				rc = 0;
+			} else if (x.d.scale < y.d.scale &&
+			    y.d.scale - x.d.scale < 10) {
+				int k = y.d.scale - x.d.scale;
+
+				for (u %= v; k > 0; k--) {
+					if (__builtin_mul_overflow(u, 10, &u))
+						break;
+					u %= v;
+				}
+				if (k == 0) {
+					sc = y.d.scale;
+					rc = 0;
+				}
 			} else if (y.d.scale < x.d.scale &&
 			    x.d.scale - y.d.scale < 10) {
-				v *= p10[x.d.scale - y.d.scale];
+				if (!__builtin_mul_overflow(v,
+				    p10[x.d.scale - y.d.scale], &v))
+					u %= v;
 				rc = 0;
-			} else if (x.d.scale == y.d.scale)
+			} else if (x.d.scale == y.d.scale) {
+				u %= v;
 				rc = 0;
-			d.v = rc == 0 ? u % v : 0;
+			}
+			d.v = rc == 0 ? u : 0;
 			d.scale = sc;
 		}
 		}

@@ -48,6 +48,21 @@ EOF
 EOF
 }
 
+@test "% is exact when bringing both sides to one scale passes 128 bits" {
+	# 1e38 % 0.7 needed 1e39 on the way: it wrapped (-0.2) before
+	run evs '(99999999999999999999999999 * 999999999999 + 1) % 0.7' \
+		'(99999999999999999999999999 * 999999999999 + 1) % 0.07' \
+		'-(99999999999999999999999999 * 999999999999 + 1) % 0.7' \
+		'(99999999999999999999999999 * 999999999999) % 0.5' '17 % -0.3'
+	assert_output - <<'EOF'
+{"x":0.3}
+{"x":0.02}
+{"x":-0.3}
+{"x":0.0}
+{"x":0.2}
+EOF
+}
+
 @test "precedence: * before +, comparison before and, and before or" {
 	run evs '1 + 2 * 3' '(1 + 2) * 3' 'true or false and false' 'not 1 > 2' '1 < 2 and 2 < 3'
 	assert_output - <<'EOF'
