@@ -37,6 +37,9 @@
 
 #include <xxhash.h>
 #include <zstd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lake.h"
 
@@ -103,6 +106,8 @@ struct mb_lake_writer {
 	char **fields;		/* the record fields they come from */
 	size_t *fdlen;
 	int *xf;
+	int *same;		/* an earlier column of the same field, or -1 */
+	uint64_t *hit, stamp;	/* scan: the key a column's field matched */
 	int npcols;
 	char *pcols_json;
 	int level;
@@ -428,6 +433,8 @@ mb_lake_writer_new(mb_lake *l, const mb_lake_wopts *o)
 	w->fields = mb_xcalloc((size_t)o->npcols + 1, sizeof(char *));
 	w->fdlen = mb_xcalloc((size_t)o->npcols + 1, sizeof(size_t));
 	w->xf = mb_xcalloc((size_t)o->npcols + 1, sizeof(int));
+	w->same = mb_xcalloc((size_t)o->npcols + 1, sizeof(int));
+	w->hit = mb_xcalloc((size_t)o->npcols + 1, sizeof(uint64_t));
 	mb_buf_addc(&b, '[');
 	for (i = 0; i < o->npcols; i++) {
 		if (mb_lake_pcol_parse(o->pcols[i], &w->pcols[i],
@@ -439,6 +446,11 @@ mb_lake_writer_new(mb_lake *l, const mb_lake_wopts *o)
 		}
 		w->pclen[i] = strlen(w->pcols[i]);
 		w->fdlen[i] = strlen(w->fields[i]);
+		for (w->same[i] = i - 1; w->same[i] >= 0; w->same[i]--)
+			if (strcmp(w->fields[w->same[i]], w->fields[i]) == 0)
+				break;
+		while (w->same[i] >= 0 && w->same[w->same[i]] >= 0)
+			w->same[i] = w->same[w->same[i]];
 		if (i > 0)
 			mb_buf_addc(&b, ',');
 		mb_buf_json_str(&b, o->pcols[i], strlen(o->pcols[i]));
@@ -479,24 +491,37 @@ mb_lake_writer_last(const mb_lake_writer *w, uint64_t *records,
 static const char *
 skip_ws(const char *p, const char *e)
 {
-	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+	/* one compare for the usual case: no blank at all */
+	while (p < e && (unsigned char)*p <= ' ' && (*p == ' ' || *p == '\t' ||
+	    *p == '\r' || *p == '\n'))
 		p++;
 	return p;
 }
 
-/* p at '"'; returns the byte after the closing quote, or NULL. */
+/* p at '"'; returns the byte after the closing quote, or NULL.  A
+ * backslash escapes the byte after it.  Keys and values are short, so
+ * 16 bytes are looked at a time rather than calling memchr. */
 static const char *
 skip_str(const char *p, const char *e)
 {
-	const char *q, *b;
+	for (p++; p < e; ) {
+#ifdef __SSE2__
+		if (e - p >= 16) {
+			__m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_cmpeq_epi8(c, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(c, _mm_set1_epi8('\\'))));
 
-	for (p++; p < e; p = q + 1) {
-		if ((q = memchr(p, '"', (size_t)(e - p))) == NULL)
-			return NULL;
-		for (b = q; b > p && b[-1] == '\\'; b--)
-			;
-		if (((q - b) & 1) == 0)
-			return q + 1;
+			if (m == 0) {
+				p += 16;
+				continue;
+			}
+			p += __builtin_ctz(m);
+		}
+#endif
+		if (*p == '"')
+			return p + 1;
+		p += *p == '\\' ? 2 : 1;
 	}
 	return NULL;
 }
@@ -538,43 +563,59 @@ skip_val(const char *p, const char *e)
 	return p > s ? p : NULL;
 }
 
-/* Turns the value of column i (a timestamp) into its date, month or
- * year; a value that is not a time becomes null. */
-static void
-transform(mb_lake_writer *w, int i)
+static int
+digits(const char *v, size_t n)
 {
-	int64_t ms;
-	size_t keep[] = { 0, 10, 7, 4 }, n = w->val.len - w->voff[i], k;
-	const char *v = w->val.p + w->voff[i];
+	size_t k;
 
-	/* A plain date, or a UTC time, already starts with its date. */
+	for (k = 0; k < n; k++)
+		if ((unsigned char)(v[k] - '0') > 9)
+			return 0;
+	return 1;
+}
+
+/*
+ * The date (YYYY-MM-DD) of the timestamp at w->val.p + off (n bytes):
+ * its offset in w->val and 10, or 0 when it is not a time.  A plain date,
+ * or a UTC time, already starts with its date; other times are parsed
+ * and their date appended to w->val.  A column's date, month or year is
+ * the first 10, 7 or 4 bytes of it.
+ */
+static size_t
+date_of(mb_lake_writer *w, size_t off, size_t n, size_t *doff)
+{
+	const char *v = w->val.p + off;
+	int64_t ms;
+
+	/* (days 29 to 31 and month 13 go the slow way, which knows
+	 * which of them exist) */
 	if ((n == 10 || (n > 11 && (v[10] == 'T' || v[10] == ' ') &&
-	    v[n - 1] == 'Z')) && v[4] == '-' && v[7] == '-') {
-		for (k = 0; k < 10; k++)
-			if (k != 4 && k != 7 && (v[k] < '0' || v[k] > '9'))
-				break;
-		if (k == 10) {
-			w->val.len = w->voff[i] + keep[w->xf[i]];
-			return;
-		}
+	    v[n - 1] == 'Z')) && v[4] == '-' && v[7] == '-' &&
+	    digits(v, 4) && digits(v + 5, 2) && digits(v + 8, 2) &&
+	    (v[5] == '0' ? v[6] != '0' : v[5] == '1' && v[6] <= '2') &&
+	    (v[8] == '0' ? v[9] != '0' : v[8] == '1' || (v[8] == '2' &&
+	    v[9] <= '8'))) {
+		*doff = off;
+		return 10;
 	}
-	if (mb_time_parse(w->val.p + w->voff[i], w->val.len - w->voff[i],
-	    &ms) == -1) {
-		w->val.len = w->voff[i];
-		return;
-	}
-	w->val.len = w->voff[i];
+	if (mb_time_parse(v, n, &ms) == -1)
+		return 0;
+	*doff = w->val.len;
 	mb_time_fmt_date(&w->val, ms);
-	w->val.len = w->voff[i] + keep[w->xf[i]];
+	return 10;
 }
 
 /* Finds the partition columns among the record's top-level fields and
- * builds w->key; -1 when the line is not a JSON object. */
+ * builds w->key; -1 when the line is not a JSON object.  A field that
+ * several columns come from (year and month of one time) is read once. */
 static int
 scan(mb_lake_writer *w, const char *p, size_t n)
 {
+	static const size_t keep[] = { 0, 10, 7, 4 };
 	const char *e = p + n, *ks, *ke, *vs, *q;
-	int i, found = 0;
+	size_t off, len, doff = 0, dlen, klen;
+	int i, found = 0, have, dated;
+	char *k;
 
 	for (i = 0; i < w->npcols; i++)
 		w->vnull[i] = 1;
@@ -598,24 +639,46 @@ scan(mb_lake_writer *w, const char *p, size_t n)
 		vs = p = skip_ws(p + 1, e);
 		if ((p = skip_val(p, e)) == NULL)
 			return -1;
+		have = dated = 0;
+		off = len = dlen = 0;
+		w->stamp++;
 		for (i = 0; i < w->npcols; i++) {
-			if ((size_t)(ke - ks) != w->fdlen[i] ||
-			    memcmp(ks, w->fields[i], w->fdlen[i]) != 0 ||
-			    !w->vnull[i])
+			if (!w->vnull[i])
 				continue;
-			w->voff[i] = w->val.len;
-			if (*vs == '"') {
-				if (memchr(vs, '\\', (size_t)(p - vs)) == NULL)
-					mb_buf_add(&w->val, vs + 1,
-					    (size_t)(p - vs) - 2);
-				else if (mb_json_unescape(vs + 1,
-				    (size_t)(p - vs) - 2, &w->val) == -1)
-					return -1;
-			} else if (!(p - vs == 4 && memcmp(vs, "null", 4) == 0))
-				mb_buf_add(&w->val, vs, (size_t)(p - vs));
-			if (w->xf[i] != XF_NONE)
-				transform(w, i);
-			w->vlen[i] = w->val.len - w->voff[i];
+			if (w->same[i] >= 0) {	/* the field of an earlier column */
+				if (w->hit[w->same[i]] != w->stamp)
+					continue;
+			} else if ((size_t)(ke - ks) != w->fdlen[i] ||
+			    memcmp(ks, w->fields[i], w->fdlen[i]) != 0)
+				continue;
+			w->hit[i] = w->stamp;
+			if (!have) {	/* the value, once */
+				off = w->val.len;
+				if (*vs == '"') {
+					if (memchr(vs, '\\', (size_t)(p - vs)) ==
+					    NULL)
+						mb_buf_add(&w->val, vs + 1,
+						    (size_t)(p - vs) - 2);
+					else if (mb_json_unescape(vs + 1,
+					    (size_t)(p - vs) - 2, &w->val) == -1)
+						return -1;
+				} else if (!(p - vs == 4 &&
+				    memcmp(vs, "null", 4) == 0))
+					mb_buf_add(&w->val, vs, (size_t)(p - vs));
+				len = w->val.len - off;
+				have = 1;
+			}
+			if (w->xf[i] == XF_NONE) {
+				w->voff[i] = off;
+				w->vlen[i] = len;
+			} else {
+				if (!dated) {	/* its date, once */
+					dlen = date_of(w, off, len, &doff);
+					dated = 1;
+				}
+				w->voff[i] = doff;
+				w->vlen[i] = dlen ? keep[w->xf[i]] : 0;
+			}
 			w->vnull[i] = w->vlen[i] == 0;
 			found++;
 		}
@@ -630,16 +693,21 @@ scan(mb_lake_writer *w, const char *p, size_t n)
 done:
 	/* The key of the partition: its values as they are; the folder
 	 * name is built only for a partition not seen before. */
+	for (klen = 0, i = 0; i < w->npcols; i++)
+		klen += 1 + (w->vnull[i] ? 0 : sizeof(uint32_t) + w->vlen[i]);
 	mb_buf_reset(&w->key);
-	for (i = 0; i < w->npcols; i++) {
-		uint32_t len = (uint32_t)w->vlen[i];
+	mb_buf_grow(&w->key, klen);
+	for (k = w->key.p, i = 0; i < w->npcols; i++) {
+		uint32_t vl = (uint32_t)w->vlen[i];
 
-		mb_buf_addc(&w->key, w->vnull[i] ? 0 : 1);
+		*k++ = w->vnull[i] ? 0 : 1;
 		if (w->vnull[i])
 			continue;
-		mb_buf_add(&w->key, &len, sizeof(len));
-		mb_buf_add(&w->key, w->val.p + w->voff[i], w->vlen[i]);
+		memcpy(k, &vl, sizeof(vl));
+		memcpy(k + sizeof(vl), w->val.p + w->voff[i], w->vlen[i]);
+		k += sizeof(vl) + w->vlen[i];
 	}
+	w->key.len = klen;
 	return 0;
 }
 
@@ -958,7 +1026,8 @@ add_line(mb_lake_writer *w, size_t si, const char *pvals, const char *p,
 	fs = frame_size(w);
 	if (pt->pend.cap == 0)
 		mb_buf_grow(&pt->pend, fs + 4096);
-	mb_buf_grow(&pt->pend, n + 1);
+	if (pt->pend.cap - pt->pend.len <= n + 1)
+		mb_buf_grow(&pt->pend, n + 1);
 	memcpy(pt->pend.p + pt->pend.len, p, n);
 	pt->pend.p[pt->pend.len + n] = '\n';
 	pt->pend.len += n + 1;
@@ -1057,6 +1126,8 @@ mb_lake_writer_free(mb_lake_writer *w)
 	free(w->fields);
 	free(w->fdlen);
 	free(w->xf);
+	free(w->same);
+	free(w->hit);
 	free(w->pclen);
 	free(w->voff);
 	free(w->vlen);

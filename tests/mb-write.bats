@@ -260,6 +260,21 @@ y=__HIVE_DEFAULT_PARTITION__/d=__HIVE_DEFAULT_PARTITION__/part-00000000000000000
 	assert_output '{"t":"2025-07-04T23:30:00-02:00"}'
 }
 
+@test "a date that does not exist is no partition value, however it is written" {
+	printf '%s\n' '{"t":"2024-02-29"}' '{"t":"2025-02-29"}' '{"t":"2025-13-45"}' \
+	    '{"t":"2025-04-31T10:00:00Z"}' '{"t":"2025-00-10"}' '{"t":"2025-12-31 23:59:59Z"}' |
+	    mb-write -p 'm=t:month,d=t:date' "$D"
+	run tree "$D"
+	assert_output "m=2024-02/d=2024-02-29/part-00000000000000000000-0001.ndjson.zst
+m=2025-12/d=2025-12-31/part-00000000000000000000-0003.ndjson.zst
+m=__HIVE_DEFAULT_PARTITION__/d=__HIVE_DEFAULT_PARTITION__/part-00000000000000000000-0002.ndjson.zst"
+	run mb-cat --where 'is_null(d)' "$D"
+	assert_output '{"t":"2025-02-29"}
+{"t":"2025-13-45"}
+{"t":"2025-04-31T10:00:00Z"}
+{"t":"2025-00-10"}'
+}
+
 @test "bad flags and values are usage errors; --help is not" {
 	run mb-write --bogus "$D"
 	assert_failure 2
