@@ -1137,6 +1137,112 @@ rx_fix(mb_regex *rx)
 			rx->fixed[rx->nfixed++] = &rx->atoms[k];
 }
 
+/*
+ * How many positions an extended regular expression expands to: every
+ * character or bracket expression is one, a group is the sum of its
+ * branches, and a repetition multiplies what it repeats (x{2,5} by 5, x+
+ * by 2), so that stacked repetitions and nested groups multiply.  glibc's
+ * regcomp builds its automaton from that expansion, in time and memory
+ * that grow faster than it: "a" followed by twenty "+" took 700 MB,
+ * thirty took more than 20 GB.  Saturates at RX_MAXSIZE + 1.
+ */
+#define RX_MAXSIZE 2000
+#define RX_MAXDEPTH 64
+
+static double
+rx_size(const char *p)
+{
+	double alt[RX_MAXDEPTH], cur[RX_MAXDEPTH], last[RX_MAXDEPTH], f;
+	int d = 0;
+	char *end;
+	long m, k;
+
+	alt[0] = cur[0] = last[0] = 0;
+	for (; *p != '\0'; p++) {
+		switch (*p) {
+		case '(':
+			if (++d == RX_MAXDEPTH)
+				return RX_MAXSIZE + 1;
+			alt[d] = cur[d] = last[d] = 0;
+			continue;
+		case ')':
+			if (d == 0)
+				goto atom;
+			f = alt[d] + cur[d];
+			d--;
+			cur[d] += f;
+			last[d] = f;
+			continue;
+		case '|':
+			alt[d] += cur[d];
+			cur[d] = last[d] = 0;
+			continue;
+		case '*':
+		case '+':
+		case '?':
+			f = 2;
+			break;
+		case '{':
+			m = strtol(p + 1, &end, 10);
+			if (end == p + 1 || m < 0)
+				goto atom;
+			k = m;
+			if (*end == ',') {
+				k = strtol(end + 1, &end, 10);
+				if (end[-1] == ',')	/* {m,} */
+					k = m + 1;
+			}
+			if (*end != '}')
+				goto atom;
+			p = end;
+			f = k > 1 ? (double)k : 1;
+			break;
+		case '[':	/* one position, however long */
+			if (p[1] == '^')
+				p++;
+			if (p[1] == ']')
+				p++;
+			for (p++; *p != '\0' && *p != ']'; p++)
+				if (*p == '[' && (p[1] == ':' || p[1] == '=' ||
+				    p[1] == '.')) {
+					char c = p[1];
+
+					for (p += 2; *p != '\0' &&
+					    !(p[0] == c && p[1] == ']'); p++)
+						;
+					if (*p == '\0')
+						break;
+					p++;
+				}
+			if (*p == '\0')
+				p--;
+			goto atom;
+		case '\\':
+			if (p[1] != '\0')
+				p++;
+			goto atom;
+		default:
+		atom:
+			cur[d] += 1;
+			last[d] = 1;
+			if (cur[d] > RX_MAXSIZE)
+				return RX_MAXSIZE + 1;
+			continue;
+		}
+		/* a repetition of what came last */
+		cur[d] += last[d] * (f - 1);
+		last[d] *= f;
+		if (cur[d] > RX_MAXSIZE || last[d] > RX_MAXSIZE)
+			return RX_MAXSIZE + 1;
+	}
+	while (d > 0) {		/* an unclosed group: regcomp says so */
+		f = alt[d] + cur[d];
+		d--;
+		cur[d] += f;
+	}
+	return alt[0] + cur[0];
+}
+
 mb_regex *
 mb_regex_compile(const char *p, size_t n, char *err, size_t errn)
 {
@@ -1153,6 +1259,15 @@ mb_regex_compile(const char *p, size_t n, char *err, size_t errn)
 	rx->natoms = rx->bol = rx->eol = 0;
 	rx->re = mb_xmalloc(sizeof(regex_t));
 	re_translate(p, n, &b);
+	if (rx_size(mb_buf_cstr(&b)) > RX_MAXSIZE) {
+		snprintf(err, errn, "too complex: it expands to more than %d "
+		    "positions (a repetition multiplies what it repeats)",
+		    RX_MAXSIZE);
+		mb_buf_free(&b);
+		free(rx->re);
+		free(rx);
+		return NULL;
+	}
 	rc = regcomp(rx->re, mb_buf_cstr(&b), REG_EXTENDED | REG_NOSUB);
 	mb_buf_free(&b);
 	if (rc != 0) {

@@ -332,6 +332,28 @@ EOF
 	assert_output '2'
 }
 
+@test "a pattern that would expand past 2,000 positions is refused, not compiled" {
+	# glibc's regcomp took 700 MB for "a" and twenty "+", 20 GB for thirty
+	for p in "^a$(printf '+%.0s' $(seq 21))b" '((((((((((((a)+)+)+)+)+)+)+)+)+)+)+)+' '(a{1,100}){1,100}' 'x{1,2001}'; do
+		printf '%s\n' "$REC" | mb-enrich --set "x = matches(s, '$p')" >/dev/null 2>>"$BATS_TEST_TMPDIR/err" && false
+	done
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output - <<'EOF'
+mb-enrich: --set "x = matches(s, '^a+++++++++++++++++++++b')": column 12: bad regular expression: too complex: it expands to more than 2000 positions (a repetition multiplies what it repeats)
+mb-enrich: --set "x = matches(s, '((((((((((((a)+)+)+)+)+)+)+)+)+)+)+)+')": column 12: bad regular expression: too complex: it expands to more than 2000 positions (a repetition multiplies what it repeats)
+mb-enrich: --set "x = matches(s, '(a{1,100}){1,100}')": column 12: bad regular expression: too complex: it expands to more than 2000 positions (a repetition multiplies what it repeats)
+mb-enrich: --set "x = matches(s, 'x{1,2001}')": column 12: bad regular expression: too complex: it expands to more than 2000 positions (a repetition multiplies what it repeats)
+EOF
+	# what people write still compiles
+	run evs "matches(s, '^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,255}\\.[A-Za-z]{2,63}\$')" \
+		"matches(status, '^(ret|ref)[a-z]+(ed|ing)?\$')" "matches(s, '(a{1,40}){1,40}')"
+	assert_output - <<'EOF'
+{"x":false}
+{"x":true}
+{"x":true}
+EOF
+}
+
 @test "mb-validate --check: true and null pass, false and non-booleans fail" {
 	printf '%s\n' '{"a":1}' '{"a":null}' '{"a":0}' '{"a":"x"}' > "$BATS_TEST_TMPDIR/in"
 	run mbrun mb-validate --check 'pos: a > 0' --check 'nb: if(a = 1, a, true)' -q "$BATS_TEST_TMPDIR/q" "$BATS_TEST_TMPDIR/in"
