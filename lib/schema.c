@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "htab.h"
 #include "schema_int.h"
 
 static const char *type_names[] = { "string", "integer", "number", "boolean",
@@ -123,7 +124,8 @@ kw_properties(cctx *c, node *s, int kv, const char *path, int depth)
 {
 	char sub[512];
 	mb_span pk;
-	int j, pv;
+	mb_htab *names;
+	int j, pv, fresh;
 
 	if (mb_rec_type(c->doc, kv) != MB_T_OBJ)
 		return bad(path, "\"properties\" must be an object");
@@ -131,17 +133,28 @@ kw_properties(cctx *c, node *s, int kv, const char *path, int depth)
 	s->pname = mb_xcalloc((size_t)s->nprops + 1, sizeof(char *));
 	s->pnlen = mb_xcalloc((size_t)s->nprops + 1, sizeof(size_t));
 	s->props = mb_xcalloc((size_t)s->nprops + 1, sizeof(node));
+	names = mb_htab_new(1);
 	for (j = 0; j < s->nprops; j++) {
 		pv = mb_rec_child(c->doc, kv, j, &pk);
 		mb_buf_reset(&c->buf);
 		mb_json_unescape(pk.p, pk.len, &c->buf);
 		s->pname[j] = mb_xstrndup(c->buf.p, c->buf.len);
 		s->pnlen[j] = c->buf.len;
+		(void)mb_htab_put(names, c->buf.p, c->buf.len, &fresh);
+		if (!fresh) {
+			mb_htab_free(names);
+			return bad(path, "property \"%.*s\" given twice",
+			    (int)(s->pnlen[j] < 60 ? s->pnlen[j] : 60),
+			    s->pname[j]);
+		}
 		snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "",
 		    s->pname[j]);
-		if (compile_into(c, &s->props[j], pv, sub, depth + 1) < 0)
+		if (compile_into(c, &s->props[j], pv, sub, depth + 1) < 0) {
+			mb_htab_free(names);
 			return -1;
+		}
 	}
+	mb_htab_free(names);
 	return 0;
 }
 
@@ -240,8 +253,8 @@ kw_format(cctx *c, node *s, int kv, const char *path)
 static int
 compile_into(cctx *c, node *s, int v, const char *path, int depth)
 {
-	int i, n, kv, b, rc = 0;
-	mb_span key;
+	int i, j, n, kv, b, rc = 0;
+	mb_span key, k2;
 	char sub[512];
 
 	memset(s, 0, sizeof(*s));
@@ -264,6 +277,14 @@ compile_into(cctx *c, node *s, int v, const char *path, int depth)
 		    KW("description") || KW("default") || KW("examples") ||
 		    KW("deprecated") || KW("readOnly") || KW("writeOnly"))
 			continue;
+		/* a keyword twice: one of them would not be enforced */
+		for (j = 0; j < i; j++) {
+			(void)mb_rec_child(c->doc, v, j, &k2);
+			if (k2.len == key.len &&
+			    memcmp(k2.p, key.p, key.len) == 0)
+				return bad(path, "\"%.*s\" given twice",
+				    (int)(key.len < 60 ? key.len : 60), key.p);
+		}
 		if (KW("type"))
 			rc = kw_type(c, s, kv, path);
 		else if (KW("properties"))

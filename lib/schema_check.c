@@ -6,6 +6,7 @@
  * and describe every failure.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +163,8 @@ is_integer_text(const char *p, size_t n)
 	if (i == (int)n)
 		return 1;
 	mb_val_from_json(p, n, NULL, &v);
-	if (v.t == MB_V_DBL)
-		return v.f == (double)(int64_t)v.f;
+	if (v.t == MB_V_DBL)	/* 1e70 too; no cast that could overflow */
+		return isfinite(v.f) && v.f == floor(v.f);
 	if (v.t != MB_V_DEC)
 		return 0;
 	for (i = 0; i < v.d.scale; i++)

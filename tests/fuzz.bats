@@ -44,6 +44,10 @@ replay() {
 	replay lake
 }
 
+@test "fuzz corpus: the JSON Schema compiler and checks" {
+	replay schema
+}
+
 @test "fuzz corpus: a harness of tests/fuzz has a corpus and a test here" {
 	for h in "$FUZZ"/*.c; do
 		h=$(basename "$h" .c)

@@ -248,6 +248,40 @@ EOF
 	rm -f s.tmp
 }
 
+@test "a keyword or a property given twice in a schema is status 2, naming it" {
+	# one of the two would be a rule silently not enforced (and leaked)
+	T=$BATS_TEST_TMPDIR
+	echo '{"properties": {"a": {"type": "string", "pattern": "^x", "pattern": "^y"}}}' > "$T/s.tmp"
+	run mbrun mb-validate --schema "$T/s.tmp" good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" "mb-validate: $T/s.tmp: at a: \"pattern\" given twice"
+	echo '{"properties": {"o": {"properties": {"a": {"type": "string"}, "b": true, "a": {"type": "integer"}}}}}' > "$T/s.tmp"
+	run mbrun mb-validate --schema "$T/s.tmp" good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" "mb-validate: $T/s.tmp: at o: property \"a\" given twice"
+	echo '{"required": ["a"], "type": "object", "required": ["b"]}' > "$T/s.tmp"
+	run mbrun mb-validate --schema "$T/s.tmp" good.ndjson
+	assert_failure 2
+	assert_equal "$(stderr_of_mbrun)" "mb-validate: $T/s.tmp: \"required\" given twice"
+}
+
+@test "integer: a number with no fraction, however it is written or large" {
+	T=$BATS_TEST_TMPDIR
+	echo '{"properties": {"n": {"type": "integer"}}}' > "$T/s"
+	printf '%s\n' '{"n":1e70}' '{"n":2.0e3}' '{"n":12345678901234567890123.0}' '{"n":-9.3e18}' \
+	    '{"n":1.5}' '{"n":1e-5}' '{"n":1.0000000000000000000001}' > "$T/in"
+	run mbrun mb-validate --schema "$T/s" -q "$T/q" "$T/in"
+	assert_success
+	assert_output '{"n":1e70}
+{"n":2.0e3}
+{"n":12345678901234567890123.0}
+{"n":-9.3e18}'
+	run sed 's/,"_errors":\[{"rule":"schema","field":"n","message":"not an integer"}\]}$/ no/' "$T/q"
+	assert_output '{"n":1.5 no
+{"n":1e-5 no
+{"n":1.0000000000000000000001 no'
+}
+
 @test "an unsupported keyword is status 2, naming it" {
 	echo '{"properties": {"a": {"oneOf": [{"type": "string"}]}}}' > s.tmp
 	run mbrun mb-validate --schema s.tmp good.ndjson
