@@ -47,7 +47,8 @@ mb_xstrndup(const char *p, size_t n)
 {
 	char *s = mb_xmalloc(n + 1);
 
-	memcpy(s, p, n);
+	if (n > 0)	/* p may be NULL then: an empty mb_buf */
+		memcpy(s, p, n);
 	s[n] = '\0';
 	return s;
 }
@@ -82,7 +83,8 @@ mb_buf_add(mb_buf *b, const void *p, size_t n)
 {
 	if (b->cap - b->len <= n)
 		mb_buf_grow(b, n);
-	memcpy(b->p + b->len, p, n);
+	if (n > 0)	/* p may be NULL then */
+		memcpy(b->p + b->len, p, n);
 	b->len += n;
 }
 

@@ -282,6 +282,18 @@ EOF
 {"n":1.0000000000000000000001 no'
 }
 
+@test "a field named \"\" can be required and typed like any other" {
+	T=$BATS_TEST_TMPDIR
+	echo '{"required": [""], "properties": {"": {"type": "integer"}}}' > "$T/s"
+	printf '%s\n' '{"":1}' '{"a":1}' '{"":"x"}' > "$T/in"
+	run mbrun mb-validate --schema "$T/s" -q "$T/q" "$T/in"
+	assert_success
+	assert_output '{"":1}'
+	run cat "$T/q"
+	assert_output '{"a":1,"_errors":[{"rule":"schema","field":"","message":"required field is missing"}]}
+{"":"x","_errors":[{"rule":"schema","field":"","message":"not an integer"}]}'
+}
+
 @test "an unsupported keyword is status 2, naming it" {
 	echo '{"properties": {"a": {"oneOf": [{"type": "string"}]}}}' > s.tmp
 	run mbrun mb-validate --schema s.tmp good.ndjson
