@@ -29,13 +29,6 @@ endif
 # the whole.
 commit = { $(1) || echo 'upstream failed: nothing committed'; } | mb-write -q $(2)
 
-# $(call ifchanged,FILE,TEXT): write TEXT to FILE only when it differs, so
-# that FILE's time says when a parameter last changed.
-ifchanged = mkdir -p $(dir $(1)); printf '%s\n' '$(2)' | cmp -s - $(1) \
-	|| printf '%s\n' '$(2)' > $(1)
-
 # $(,) is a comma inside a $(call ...) argument.
 , := ,
 
-.PHONY: FORCE
-FORCE:

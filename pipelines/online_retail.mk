@@ -63,15 +63,18 @@ TYPES = InvoiceNo=string,StockCode=string,Description=string,Quantity=integer,In
 # after the commit.  A run that died between the two left a commit newer
 # than its new checkpoint, which is then kept.
 $(S)/bronze: $(DAYS) $(LANDING)
+	@echo 'bronze: mb-ingest --checkpoint $(LANDING) | mb-write $(BRONZE)'
 	mkdir -p $(S)
 	if [ -f $(S)/ingest.ckpt.new ] && [ $(BRONZE)/_mb_log -nt $(S)/ingest.ckpt.new ]; then \
 		mv $(S)/ingest.ckpt.new $(S)/ingest.ckpt; fi
 	rm -f $(S)/ingest.ckpt.new
 	[ ! -f $(S)/ingest.ckpt ] || cp $(S)/ingest.ckpt $(S)/ingest.ckpt.new
 	$(call commit,mb-ingest --quiet --stats --types $(TYPES) \
-		--checkpoint $(S)/ingest.ckpt.new $(DAYS) 2> $(S)/ingest.txt, \
+		--checkpoint $(S)/ingest.ckpt.new $(DAYS) 2> $(S)/ingest.txt \
+		|| { cat $(S)/ingest.txt >&2; false; }, \
 		-p invoice_month=InvoiceDate:month $(BRONZE))
 	mv $(S)/ingest.ckpt.new $(S)/ingest.ckpt
+	sed -n 's/^mb-ingest: /  /p' $(S)/ingest.txt
 	touch $@
 
 # ---- silver -----------------------------------------------------------
@@ -107,12 +110,14 @@ VALIDATE = mb-validate --schema $(MB_PIPELINES)/schemas/online_retail.json \
 # replace those months in silver and in the quarantine; a line that has no
 # month (not a time, not parsed) is in the month "null".
 $(S)/silver: $(S)/bronze $(MB_PIPELINES)/schemas/online_retail.json
+	@echo 'silver: mb-enrich | mb-validate | mb-write $(SILVER), $(QUARANTINE) (new months)'
 	rm -f $(S)/silver.ckpt.new $(S)/quarantine.ndjson
 	[ ! -f $(S)/silver.ckpt ] || cp $(S)/silver.ckpt $(S)/silver.ckpt.new
 	mb-cat -c $(S)/silver.ckpt.new $(BRONZE) \
 		| mb-agg --quiet --by 'm = coalesce(substr(date(InvoiceDate), 1, 7), "null")' --count \
 		| mb-table --csv --fields m | tail -n +2 > $(S)/months
 	if [ -s $(S)/months ]; then \
+		echo "  months: $$(tr '\n' ' ' < $(S)/months)"; \
 		where=$$(awk '$$0 == "null" { n = " or is_null(invoice_month)"; next } \
 		    { l = l (l ? ", " : "") "\"" $$0 "\"" } \
 		    END { print "invoice_month in (" (l ? l : "\"\"") ")" n }' $(S)/months); \
@@ -133,6 +138,7 @@ $(S)/silver: $(S)/bronze $(MB_PIPELINES)/schemas/online_retail.json
 # Sales less cancellations (a cancellation's amount is negative), to the
 # penny.
 $(S)/monthly_net_revenue_by_country: $(S)/silver
+	@echo 'gold: monthly_net_revenue_by_country'
 	$(call commit,mb-cat $(SILVER) | mb-agg --by year$(,)month$(,)country \
 		--sum-if 'sales = not is_cancellation : amount' \
 		--sum-if 'cancellations = is_cancellation : -amount' \
@@ -142,6 +148,7 @@ $(S)/monthly_net_revenue_by_country: $(S)/silver
 
 # Invoices, not lines: one record per invoice, then per month.
 $(S)/cancellation_rate: $(S)/silver
+	@echo 'gold: cancellation_rate'
 	$(call commit,mb-cat $(SILVER) \
 		| mb-agg --by year$(,)month$(,)invoice_no$(,)'cancelled = is_cancellation' --count lines \
 		| mb-agg --by year$(,)month --count invoices \
@@ -156,6 +163,7 @@ TOP = mb-agg --by 'rank_by = "$(1)"'$(,)product_id \
 	--first product_name=product_name --sum units=units --sum revenue=revenue \
 	--sort '$(1) desc$(,) product_id' --top 10 --rank rank $(S)/products.ndjson
 $(S)/top_products: $(S)/silver
+	@echo 'gold: top_products'
 	mb-cat --where is_product $(SILVER) | mb-agg --by 'product_id = stock_code' \
 		--last product_name=description --sum units=quantity --sum revenue=amount \
 		> $(S)/products.ndjson
@@ -167,20 +175,24 @@ $(S)/top_products: $(S)/silver
 # Net amounts: a customer's refunds make the monetary value smaller.
 RFM = mb-rfm --customer customer_id --time invoice_date --amount amount --order invoice_no
 $(S)/rfm.state: $(S)/silver
+	@echo 'gold: mb-rfm --partial (customers with an id)'
 	mb-cat --where has_customer $(SILVER) | $(RFM) --partial > $@.tmp
 	mv $@.tmp $@
 
 $(S)/rfm: $(S)/rfm.state
+	@echo 'gold: rfm'
 	$(call commit,$(RFM) --merge $<,-m overwrite $(GOLD)/rfm)
 	touch $@
 
 $(S)/rfm_segments: $(S)/rfm.state
+	@echo 'gold: rfm_segments'
 	$(call commit,$(RFM) --merge --summary $<,-m overwrite $(GOLD)/rfm_segments)
 	touch $@
 
 # ---- the summary and the dashboard ------------------------------------
 
 $(S)/summaries: $(GOLD_TABLES:%=$(S)/%)
+	@echo 'summary: mb-summarize $(SUMMARIZE)'
 	$(call commit,mb-summarize $(SUMMARIZE) \
 		$(foreach t,$(GOLD_TABLES),-t $(t)=$(GOLD)/$(t)),$(GOLD)/summaries)
 	touch $@
@@ -188,6 +200,7 @@ $(S)/summaries: $(GOLD_TABLES:%=$(S)/%)
 DASH_TABLES := monthly_net_revenue_by_country cancellation_rate top_products \
 	rfm_segments
 $(DASHBOARD): $(S)/summaries $(DASH_TABLES:%=$(S)/%)
+	@echo 'dashboard: mb-dash -o $@'
 	mb-dash --title 'Online Retail' $(foreach t,$(DASH_TABLES),--table $(t)=$(GOLD)/$(t)) \
 		--summary $(GOLD)/summaries --dq $(LAKE)/reports/dq.json -o $@
 
@@ -200,6 +213,8 @@ counts:
 		printf '%-40s %9s\n' $$d "$$(mb-lake stats $(LAKE)/$$d | sed -n 's/^records *//p')"; \
 	done
 
+# Removes what this file made, and nothing else (not the landing zone).
 clean:
-	[ ! -e $(LAKE) ] || [ -d $(S) ] || { echo "$(LAKE): not a lake of online_retail.mk; not removed" >&2; exit 1; }
-	rm -rf $(LAKE) $(DASHBOARD)
+	rm -rf $(LAKE)/bronze $(LAKE)/silver $(LAKE)/quarantine $(GOLD) \
+		$(LAKE)/reports $(S) $(DASHBOARD)
+	rmdir $(LAKE) 2>/dev/null || true

@@ -54,17 +54,22 @@ dashboard: $(DASHBOARD)
 
 # ---- landing: the source system's export ------------------------------
 
-# A changed ORDERS, SEED or DIRTY changes this file, and so everything.
-$(S)/gen.args: FORCE
-	@$(call ifchanged,$@,-n $(ORDERS) --seed $(SEED) --dirty $(DIRTY))
+# The parameters of the landing file, kept in $(S)/gen.args, which is
+# rewritten (when make reads this file) only when they changed: a changed
+# ORDERS, SEED or DIRTY makes every layer again, and nothing else does.
+GEN_ARGS := -n $(ORDERS) --seed $(SEED) --dirty $(DIRTY)
+$(shell mkdir -p $(S) && { [ "$$(cat $(S)/gen.args 2>/dev/null)" = '$(GEN_ARGS)' ] \
+	|| printf '%s\n' '$(GEN_ARGS)' > $(S)/gen.args; })
 
 $(LANDING)/orders.ndjson: $(S)/gen.args
+	@echo 'landing: mb-gen $(ORDERS) orders (seed $(SEED), $(DIRTY) dirty)'
 	mkdir -p $(LANDING)
 	mb-gen $$(cat $<) --stats > $@.tmp 2> $(S)/gen.txt
 	mv $@.tmp $@
 
 # The catalogue, the stores and the customers the orders refer to.
 $(DIMENSIONS) &:
+	@echo 'landing: mb-gen products, stores, customers'
 	mkdir -p $(LANDING)
 	for t in products stores customers; do \
 		mb-gen --table $$t > $(LANDING)/$$t.csv.tmp; \
@@ -74,8 +79,11 @@ $(DIMENSIONS) &:
 # ---- bronze: every line of the landing file, with its lineage ---------
 
 $(S)/bronze: $(LANDING)/orders.ndjson
-	$(call commit,mb-ingest --quiet --stats $< 2> $(S)/ingest.txt, \
+	@echo 'bronze: mb-ingest | mb-write $(BRONZE)'
+	$(call commit,mb-ingest --quiet --stats $< 2> $(S)/ingest.txt \
+		|| { cat $(S)/ingest.txt >&2; false; }, \
 		-m overwrite -p ingest_date=_ingested_at:date $(BRONZE))
+	sed -n 's/^mb-ingest: /  /p' $(S)/ingest.txt
 	touch $@
 
 # ---- silver: valid orders, enriched; the rest in quarantine -----------
@@ -94,6 +102,7 @@ ENRICH = mb-enrich --date-parts order_ts:order \
 	--join $(LANDING)/stores.csv --on store_id --fields store_name,city
 
 $(S)/silver: $(S)/bronze $(MB_PIPELINES)/schemas/orders.json $(DIMENSIONS)
+	@echo 'silver: mb-validate | mb-enrich | mb-write $(SILVER), $(QUARANTINE)'
 	rm -f $(S)/quarantine.ndjson
 	$(call commit,mb-cat $(BRONZE) | $(VALIDATE) | $(ENRICH), \
 		-m overwrite -p order_year$(,)order_month $(SILVER))
@@ -106,6 +115,7 @@ $(S)/silver: $(S)/bronze $(MB_PIPELINES)/schemas/orders.json $(DIMENSIONS)
 # ---- gold: one dataset per table, recomputed whole --------------------
 
 $(S)/monthly_revenue: $(S)/silver
+	@echo 'gold: monthly_revenue'
 	$(call commit,mb-cat $(SILVER) | mb-agg --by order_year$(,)order_month \
 		--count total_orders --sum total_revenue=amount \
 		--rate 'return_rate_pct = status == "returned"' \
@@ -115,6 +125,7 @@ $(S)/monthly_revenue: $(S)/silver
 	touch $@
 
 $(S)/daily_region: $(S)/silver
+	@echo 'gold: daily_region'
 	$(call commit,mb-cat $(SILVER) | mb-agg --by order_date$(,)region \
 		--count orders --sum revenue=amount --avg avg_order_value=amount \
 		--round 2 --sort 'order_date$(,) region', \
@@ -122,6 +133,7 @@ $(S)/daily_region: $(S)/silver
 	touch $@
 
 $(S)/category_store: $(S)/silver
+	@echo 'gold: category_store'
 	$(call commit,mb-cat $(SILVER) | mb-agg --by category$(,)store_id \
 		--sum units=quantity --sum revenue=amount \
 		--sort 'category$(,) store_id', \
@@ -134,6 +146,7 @@ TOP = mb-agg --by 'rank_by = "$(1)"'$(,)product_id \
 	--first product_name=product_name --sum units=units --sum revenue=revenue \
 	--sort '$(1) desc$(,) product_id' --top 10 --rank rank $(S)/products.ndjson
 $(S)/top_products: $(S)/silver
+	@echo 'gold: top_products'
 	mb-cat $(SILVER) | mb-agg --by product_id --first product_name=product_name \
 		--sum units=quantity --sum revenue=amount > $(S)/products.ndjson
 	$(call commit,$(call TOP,revenue) && $(call TOP,units), \
@@ -145,14 +158,17 @@ $(S)/top_products: $(S)/silver
 # the segment summary are merged from it.
 RFM = mb-rfm --customer customer_id --time order_ts --amount amount --order order_id
 $(S)/rfm.state: $(S)/silver
+	@echo 'gold: mb-rfm --partial (customers)'
 	mb-cat $(SILVER) | $(RFM) --partial > $@.tmp
 	mv $@.tmp $@
 
 $(S)/rfm: $(S)/rfm.state
+	@echo 'gold: rfm'
 	$(call commit,$(RFM) --merge $<,-m overwrite $(GOLD)/rfm)
 	touch $@
 
 $(S)/rfm_segments: $(S)/rfm.state
+	@echo 'gold: rfm_segments'
 	$(call commit,$(RFM) --merge --summary $<,-m overwrite $(GOLD)/rfm_segments)
 	touch $@
 
@@ -161,6 +177,7 @@ $(S)/rfm_segments: $(S)/rfm.state
 # One record per run that changed gold, kept as a history; mb-dash shows
 # the newest.
 $(S)/summaries: $(GOLD_TABLES:%=$(S)/%)
+	@echo 'summary: mb-summarize $(SUMMARIZE)'
 	$(call commit,mb-summarize $(SUMMARIZE) \
 		$(foreach t,$(GOLD_TABLES),-t $(t)=$(GOLD)/$(t)),$(GOLD)/summaries)
 	touch $@
@@ -168,6 +185,7 @@ $(S)/summaries: $(GOLD_TABLES:%=$(S)/%)
 DASH_TABLES := monthly_revenue daily_region category_store top_products \
 	rfm_segments
 $(DASHBOARD): $(S)/summaries $(DASH_TABLES:%=$(S)/%)
+	@echo 'dashboard: mb-dash -o $@'
 	mb-dash $(foreach t,$(DASH_TABLES),--table $(t)=$(GOLD)/$(t)) \
 		--summary $(GOLD)/summaries --dq $(LAKE)/reports/dq.json -o $@
 
@@ -181,7 +199,8 @@ counts:
 		printf '%-24s %9s\n' $$d "$$(mb-lake stats $(LAKE)/$$d | sed -n 's/^records *//p')"; \
 	done
 
-# Removes the lake this file made, and nothing that is not one.
+# Removes what this file made, and nothing else.
 clean:
-	[ ! -e $(LAKE) ] || [ -d $(S) ] || { echo "$(LAKE): not a lake of retail.mk; not removed" >&2; exit 1; }
-	rm -rf $(LAKE) $(DASHBOARD)
+	rm -rf $(LANDING) $(LAKE)/bronze $(LAKE)/silver $(LAKE)/quarantine \
+		$(GOLD) $(LAKE)/reports $(S) $(DASHBOARD)
+	rmdir $(LAKE) 2>/dev/null || true
