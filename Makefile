@@ -1,7 +1,8 @@
 # mb: a medallion lakehouse made of small C filters.
 #
 #   make            build every tool into build/
-#   make demo       install what is missing, build, run the main job
+#   make demo       install what is missing, build, run pipelines/retail.mk
+#                   and pipelines/online_retail.mk from landing to gold
 #   make test       install what is missing, run the bats suite, then run
 #                   it again against an ASan+UBSan build
 #   make bench      throughput and peak RSS against the peers on this machine
