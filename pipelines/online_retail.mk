@@ -30,6 +30,10 @@ LAKE ?= online-retail-lake
 LANDING ?= $(MB_PIPELINES)/data/uci-online-retail
 DASHBOARD ?= $(LAKE)/dashboard.html
 SUMMARIZE ?= --offline
+# A data-quality gate: when more than this share of the lines read is
+# quarantined (0.05: 5%), silver is not committed and the run fails
+# (mb-validate --max-invalid, status 3).  Empty: no gate.
+MAX_INVALID ?=
 
 include $(dir $(lastword $(MAKEFILE_LIST)))mb.mk
 .DEFAULT_GOAL := all
@@ -64,6 +68,7 @@ TYPES = InvoiceNo=string,StockCode=string,Description=string,Quantity=integer,In
 # than its new checkpoint, which is then kept.
 $(S)/bronze: $(DAYS) $(LANDING)
 	@echo 'bronze: mb-ingest --checkpoint $(LANDING) | mb-write $(BRONZE)'
+	$(if $(DAYS),,$(error $(LANDING): no .csv or .csv.zst file to read))
 	mkdir -p $(S)
 	if [ -f $(S)/ingest.ckpt.new ] && [ $(BRONZE)/_mb_log -nt $(S)/ingest.ckpt.new ]; then \
 		mv $(S)/ingest.ckpt.new $(S)/ingest.ckpt; fi
@@ -102,7 +107,7 @@ VALIDATE = mb-validate --schema $(MB_PIPELINES)/schemas/online_retail.json \
 	--check 'positive_price: is_cancellation or quantity < 0 or starts_with(invoice_no, "A") or unit_price > 0' \
 	--check 'not_write_off: is_cancellation or quantity > 0' \
 	--check 'not_bad_debt: not starts_with(invoice_no, "A")' \
-	--unique _hash \
+	--unique _hash $(if $(MAX_INVALID),--max-invalid $(MAX_INVALID)) \
 	--quarantine $(S)/quarantine.ndjson --report $(S)/dq.json --quiet
 
 # The months of the bronze lines committed since the last run (read with

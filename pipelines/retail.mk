@@ -25,6 +25,10 @@ LAKE ?= lake
 # (mb-gen's orders are of 2025); empty for the clock.
 NOW ?= 2026-01-01T00:00:00Z
 DASHBOARD ?= $(LAKE)/dashboard.html
+# A data-quality gate: when more than this share of bronze is quarantined
+# (0.05: 5%), silver is not committed and the run fails (mb-validate
+# --max-invalid, status 3).  Empty: no gate.
+MAX_INVALID ?=
 # mb-summarize writes offline; drop --offline to let the model set by
 # MB_LLM_URL write the summary (every figure checked against the data).
 SUMMARIZE ?= --offline
@@ -95,6 +99,7 @@ VALIDATE = mb-validate --schema $(MB_PIPELINES)/schemas/orders.json \
 	--unique order_id \
 	--check 'amount_matches: abs(amount - quantity * unit_price) <= 0.01' \
 	--not-future order_ts $(if $(NOW),--now $(NOW)) \
+	$(if $(MAX_INVALID),--max-invalid $(MAX_INVALID)) \
 	--quarantine $(S)/quarantine.ndjson --report $(S)/dq.json --quiet
 ENRICH = mb-enrich --date-parts order_ts:order \
 	--set 'is_high_value_order = amount > 500' \
@@ -155,8 +160,10 @@ $(S)/top_products: $(S)/silver
 	touch $@
 
 # RFM: one pass over silver keeps each customer's state; the scores and
-# the segment summary are merged from it.
-RFM = mb-rfm --customer customer_id --time order_ts --amount amount --order order_id
+# the segment summary are merged from it.  Silver holds each order id
+# once, so a customer's orders are its records (no --order, whose set of
+# distinct ids would cost memory for nothing).
+RFM = mb-rfm --customer customer_id --time order_ts --amount amount
 $(S)/rfm.state: $(S)/silver
 	@echo 'gold: mb-rfm --partial (customers)'
 	mb-cat $(SILVER) | $(RFM) --partial > $@.tmp

@@ -135,6 +135,19 @@ records     0'
 	assert_equal "$(mb-lake stats "$L/gold/category_store" | sed -n 's/^version *//p')" 0
 }
 
+@test "retail.mk: MAX_INVALID, a data-quality gate: more quarantined than that, and silver is not committed" {
+	run "${RETAIL_MK[@]}" MAX_INVALID=0.05 gold
+	assert_failure
+	assert_line 'mb-validate: 52 of 997 records quarantined, more than --max-invalid 0.05'
+	assert_equal "$(mb-lake stats "$L/silver/orders" | head -n 2)" 'version     -1
+records     0'
+	[ ! -e "$L/_state/silver" ] && [ ! -e "$L/gold" ]
+	# 5.22% is under 6%
+	run "${RETAIL_MK[@]}" MAX_INVALID=0.06 gold
+	assert_success
+	assert_equal "$(records "$L/silver/orders")" 945
+}
+
 @test "online_retail.mk: a new day is read alone and replaces its month only; a rerun does nothing" {
 	mkdir "$BATS_TEST_TMPDIR/landing"
 	cp "$RETAIL"/2010-12-0[12].csv.zst "$RETAIL"/2011-01-04.csv.zst "$BATS_TEST_TMPDIR/landing/"
