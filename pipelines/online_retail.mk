@@ -140,8 +140,8 @@ $(S)/silver: $(S)/bronze $(MB_PIPELINES)/schemas/online_retail.json
 
 # ---- gold -------------------------------------------------------------
 
-# Sales less cancellations (a cancellation's amount is negative), to the
-# penny.
+# Sales less cancellations (a cancellation's amount is negative), exact
+# decimal sums (with three decimals: four lines of the year cost 0.001).
 $(S)/monthly_net_revenue_by_country: $(S)/silver
 	@echo 'gold: monthly_net_revenue_by_country'
 	$(call commit,mb-cat $(SILVER) | mb-agg --by year$(,)month$(,)country \
