@@ -14,6 +14,7 @@ PATH="$B:$PATH"
 export PATH
 D=${DEMO_OUT:-demo-out}
 N=${N:-100000}
+mkdir -p "$D"
 RETAIL="make -s --no-print-directory -f pipelines/retail.mk MB_BIN=$B
 	LAKE=$D/lake ORDERS=$N SEED=42 DIRTY=0.02 DASHBOARD=$D/dashboard.html"
 OL=$D/online-retail/landing
@@ -29,7 +30,9 @@ build() {
 	if $1 -q all 2> /dev/null; then
 		echo "   up to date: nothing to rebuild"
 	else
-		$1 -j2 all | sed 's/^/   /'
+		rm -f "$D/make.failed"
+		{ $1 -j2 all 2>&1 || touch "$D/make.failed"; } | sed 's/^/   /'
+		[ ! -e "$D/make.failed" ] || fail "make failed"
 	fi
 }
 
