@@ -263,3 +263,15 @@ OUT
 	refute_line --partial 'gold: '
 	assert_equal "$(versions "$D/lake"; versions "$D/online-retail")" "$before"
 }
+
+@test "make demo fails when a pipeline fails" {
+	fake_bin
+	rm "$BATS_TEST_TMPDIR/bin/mb-rfm"
+	printf '%s\n' '#!/bin/sh' 'echo "mb-rfm: out of luck" >&2; exit 1' > "$BATS_TEST_TMPDIR/bin/mb-rfm"
+	chmod +x "$BATS_TEST_TMPDIR/bin/mb-rfm"
+	run env DEMO_OUT="$BATS_TEST_TMPDIR/demo" N=500 B="$BATS_TEST_TMPDIR/bin" sh "$P/demo.sh"
+	assert_failure 1
+	assert_line '   mb-rfm: out of luck'
+	assert_line 'demo: make failed'
+	refute_line --partial '== 2.'
+}
