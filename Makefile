@@ -95,7 +95,7 @@ $(B)/libmb.a: $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC))
 
 $(B)/mb-%: bin/mb-%.c $(B)/libmb.a $(LIB_HDR)
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a \
-		$(MB_LDLIBS) $(if $(filter mb-summarize,$*),$(CURL_LIBS)) $(LDFLAGS)
+		$(MB_LDLIBS) $(if $(filter summarize,$*),$(CURL_LIBS)) $(LDFLAGS)
 
 $(B)/obj: | $(B)/deps-ok
 	mkdir -p $@
