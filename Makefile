@@ -24,7 +24,7 @@ B ?= build
 DEPS_BUILD = gcc make pkg-config libc6-dev libjsmn-dev libcsv-dev \
 	libxxhash-dev libzstd-dev libcurl4-openssl-dev zstd
 DEPS_TEST = bats bats-assert bats-support jq miller python3 xxhash time mandoc parallel \
-	chromium clang libclang-rt-14-dev
+	chromium clang libclang-rt-14-dev openssl
 DEPS = $(DEPS_BUILD) $(DEPS_TEST)
 
 # Recursively expanded, so pkg-config runs only after `deps` installed it.
@@ -63,6 +63,11 @@ $(B)/chart-check: tests/chart-check.c $(B)/libmb.a $(LIB_HDR)
 # A driver for tests/agg-lib.bats; not installed.
 all: $(B)/agg-check
 $(B)/agg-check: tests/agg-check.c $(B)/libmb.a $(LIB_HDR)
+	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a $(MB_LDLIBS) $(LDFLAGS)
+
+# A driver for tests/mb-summarize.bats (the digest's engines); not installed.
+all: $(B)/summarize-check
+$(B)/summarize-check: tests/summarize-check.c $(B)/libmb.a $(LIB_HDR)
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a $(MB_LDLIBS) $(LDFLAGS)
 
 $(B)/obj/%.o: lib/%.c $(LIB_HDR) | $(B)/obj

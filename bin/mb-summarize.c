@@ -120,11 +120,18 @@ on_warn(void *ctx, const char *msg)
 	mb_warn("%s", msg);
 }
 
+/* The trace of -v: whole messages (a request body is long), written
+ * at once. */
 static void
 on_trace(void *ctx, const char *msg)
 {
+	mb_buf b = { 0 };
+
 	(void)ctx;
-	mb_err("%s", msg);
+	mb_buf_printf(&b, "%s: %s\n", mb_prog_name(), msg);
+	if (mb_write_all(2, b.p, b.len) == -1)
+		opt.verbose = 0;
+	mb_buf_free(&b);
 }
 
 static mb_digest *
@@ -134,12 +141,18 @@ read_tables(void)
 
 	for (int i = 0; i < opt.nin; i++) {
 		mb_tab *t = mb_tab_new(opt.in[i].name);
-		int rc = mb_tab_load(t, opt.in[i].source);
-		if (rc != 0)
-			mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
-		if ((rc = mb_digest_add(d, t, &opt.in[i].o)) != 0)
-			mb_die(rc == -2 ? MB_EXIT_USAGE : MB_EXIT_FAIL, "%s",
-			    mb_errmsg());
+		int status = MB_EXIT_OK;
+		if (mb_tab_load(t, opt.in[i].source) != 0)
+			status = MB_EXIT_FAIL;
+		else if ((status = mb_digest_add(d, t, &opt.in[i].o)) != 0)
+			status = status == -2 ? MB_EXIT_USAGE : MB_EXIT_FAIL;
+		if (status != MB_EXIT_OK) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s", mb_errmsg());
+			mb_tab_free(t);
+			mb_digest_free(d);
+			mb_die(status, "%s", msg);
+		}
 		if (opt.verbose)
 			mb_err("%s: %zu rows from %s, read as %s", opt.in[i].name,
 			    t->nrows, opt.in[i].source, d->t[d->nt - 1].kind);

@@ -172,6 +172,7 @@ mb_dg_period(actx *c, int64_t key, int grain)
 
 	switch (grain) {
 	case G_DAY:
+	case G_WEEK:
 		mb_time_fmt_date(&b, key * 86400000);
 		r = mb_dg_str(c->d, b.p, b.len);
 		mb_buf_free(&b);
@@ -654,8 +655,8 @@ mb_digest_add(mb_digest *d, const mb_tab *t, const mb_tabopts *o)
 		rc = mb_dg_series(&c);
 		dt = &d->t[c.ti];
 		if (c.np > 0) {
-			dt->grain = c.grain == G_DAY ? "day" :
-			    c.grain == G_MONTH ? "month" : "year";
+			dt->grain = c.grain == G_DAY ? "day" : c.grain == G_WEEK ?
+			    "week" : c.grain == G_MONTH ? "month" : "year";
 			dt->first = mb_dg_period(&c, c.pk[0], c.grain);
 			dt->last = mb_dg_period(&c, c.pk[c.np - 1], c.grain);
 		}

@@ -12,7 +12,7 @@
 
 enum { AG_SUM, AG_MEAN };
 enum { TK_NONE, TK_DATE, TK_YM, TK_YEAR, TK_MONTHSTR };
-enum { G_NONE, G_DAY, G_MONTH, G_YEAR };
+enum { G_NONE, G_DAY, G_WEEK, G_MONTH, G_YEAR };
 enum { SP_SERIES, SP_TOP, SP_SEGMENTS };
 
 typedef struct meas {

@@ -137,6 +137,24 @@ find_key(const actx *c, int64_t key)
 	return lo < c->np && c->pk[lo] == key ? lo : NOROW;
 }
 
+/* Days a week apart and no others: a weekly table. */
+static int
+weekly(const int64_t *day, const char *ok, size_t n)
+{
+	int64_t *v = mb_xmalloc((n ? n : 1) * sizeof(int64_t));
+	size_t k = 0, u;
+	int yes = 1;
+
+	for (size_t r = 0; r < n; r++)
+		if (ok[r])
+			v[k++] = day[r];
+	u = uniq(v, k);
+	for (size_t i = 1; i < u && yes; i++)
+		yes = (v[i] - v[i - 1]) % 7 == 0;
+	free(v);
+	return yes && u >= 2;
+}
+
 static void
 setup_periods(actx *c)
 {
@@ -157,6 +175,8 @@ setup_periods(actx *c)
 	}
 	if (c->s->tk == TK_YEAR)
 		c->grain = G_YEAR;
+	else if (c->s->tk == TK_DATE && weekly(day, ok, n))
+		c->grain = G_WEEK;
 	else if (c->s->tk == TK_DATE && uniq(tmp, nm) < 3)
 		c->grain = G_DAY;
 	else
@@ -166,7 +186,7 @@ setup_periods(actx *c)
 	c->rawday = mb_xmalloc(n * sizeof(int64_t));
 	c->pk = mb_xmalloc((n ? n : 1) * sizeof(int64_t));
 	for (size_t r = 0; r < n; r++) {
-		key[r] = c->grain == G_DAY ? day[r] : c->grain == G_MONTH ?
+		key[r] = c->grain <= G_WEEK ? day[r] : c->grain == G_MONTH ?
 		    mon[r] : floordiv(mon[r], 12);
 		c->rawday[r] = c->rawgrain == G_DAY ? day[r] : key[r];
 		if (ok[r])
@@ -191,6 +211,8 @@ year_ago(const actx *c, int64_t key)
 	switch (c->grain) {
 	case G_MONTH:
 		return key - 12;
+	case G_WEEK:
+		return key - 364;
 	case G_DAY:
 		mb_time_split(key * 86400000, &tm);
 		if (tm.month == 2 && tm.day == 29)
@@ -661,7 +683,8 @@ outliers(actx *c)
 			mb_dg_fact(c, "outliers", mb_dg_colname(c, m->col),
 			    MB_U_COUNT, (mb_dec){ (__int128)found, 0 });
 	}
-	qsort(cs, nc, sizeof(cand), ccmp);
+	if (nc > 0)
+		qsort(cs, nc, sizeof(cand), ccmp);
 	for (size_t i = 0; i < nc && i < OUTLIERS_MAX; i++) {
 		const meas *m = &c->s->m[cs[i].mi];
 		const char *name = mb_dg_colname(c, m->col), *per = NULL,

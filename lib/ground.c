@@ -249,7 +249,7 @@ mb_ground_scan(const char *s, size_t n, size_t *count)
 
 	while (i < n) {
 		size_t start = i, ndig = 0, ndec = 0, tz = 0, end, k;
-		int comma = 0;
+		int comma = 0, signed_;
 		double mag = 1, v;
 		char num[64];
 		size_t nn = 0;
@@ -357,6 +357,7 @@ mb_ground_scan(const char *s, size_t n, size_t *count)
 		}
 		v = strtod(num, NULL);
 		prefix(s, start, &f);
+		signed_ = f.sign != 0;
 		if (f.sign == 0)
 			f.sign = dir;
 		f.len = end - f.off;
@@ -376,7 +377,7 @@ mb_ground_scan(const char *s, size_t n, size_t *count)
 		} else
 			f.tol = 0.5 * mag;
 		f.integer = ndec == 0 && mag == 1 && f.kind == MB_G_PLAIN;
-		if (f.integer && !comma && ndig == 4 && f.sign == 0 &&
+		if (f.integer && !comma && ndig == 4 && !signed_ &&
 		    v >= 1900 && v <= 2100)
 			f.kind = MB_G_YEAR;
 		if (f.integer) {
@@ -508,7 +509,7 @@ not_a_figure(const ctxs *c, const mb_gfig *g)
 		for (size_t i = 0; i < c->ny; i++)
 			if (c->years[i] == g->v)
 				return 1;
-	if (!g->integer || g->sign != 0)
+	if (!g->integer)
 		return 0;
 	return g->date || (g->rank && g->v >= 1 && g->v <= c->maxrank) ||
 	    quoted_label(c, g);

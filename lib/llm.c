@@ -428,7 +428,8 @@ mb_llm_chat(const mb_llm_opts *o, const char *body, size_t n, mb_buf *content)
 	if ((h = curl_easy_init()) == NULL)
 		return mb_seterr("libcurl could not start a request");
 	mb_llm_url(&url, o->endpoint);
-	shown_url(&shown, url.p);
+	shown_url(&shown, mb_buf_cstr(&url));
+	mb_buf_cstr(&shown);
 	if (haskey) {
 		ah = locked(o->key->len + 32);
 		memcpy(ah, "Authorization: Bearer ", 22);
@@ -486,11 +487,8 @@ mb_llm_chat(const mb_llm_opts *o, const char *body, size_t n, mb_buf *content)
 		trace(o, "HTTP %ld, %zu bytes in %.2f s", code, rx.body.len,
 		    (double)(mb_time_now_ms() - t0) / 1000);
 		if (code >= 200 && code < 300) {
-			if ((rc = parse_answer(&rx.body, content)) == -1) {
-				mb_buf_reset(&why);
-				mb_buf_adds(&why, mb_errmsg());
-				mb_seterr("%s: %s", shown.p, mb_buf_cstr(&why));
-			}
+			if ((rc = parse_answer(&rx.body, content)) == -1)
+				mb_seterr("%s: %s", shown.p, mb_errmsg());
 			break;
 		}
 		mb_buf_reset(&why);
@@ -525,7 +523,8 @@ mb_llm_chat(const mb_llm_opts *o, const char *body, size_t n, mb_buf *content)
 	curl_easy_cleanup(h);
 	if (ah != NULL)
 		unlocked_free(ah, o->key->len + 32);
-	explicit_bzero(rx.body.p, rx.body.cap);
+	if (rx.body.p != NULL)
+		explicit_bzero(rx.body.p, rx.body.cap);
 	mb_buf_free(&rx.body);
 	mb_buf_free(&url);
 	mb_buf_free(&shown);

@@ -104,10 +104,12 @@ mb_fmt_read_abs(mb_buf *b, mb_dec v, int unit)
 
 /* ---- the offline summary ------------------------------------------------ */
 
+#define MAXS 32			/* candidate sentences */
+
 typedef struct wr {
 	const mb_digest *d;
-	mb_buf s[8];		/* candidate sentences, in reading order */
-	int prio[8];		/* lower is kept first */
+	mb_buf s[MAXS];		/* candidate sentences, in reading order */
+	int prio[MAXS];		/* lower is kept first */
 	int n;
 	const char *headperiod;	/* the period the first sentence is about */
 } wr;
@@ -259,9 +261,10 @@ s_headline(wr *w, int ti)
 	w->headperiod = lat->period;
 	pretty(b, m);
 	b->p[0] = (char)toupper((unsigned char)b->p[0]);
-	mb_buf_adds(b, " was ");
+	mb_buf_adds(b, " came to ");
 	fig(b, lat);
-	mb_buf_printf(b, " in %s", lat->period);
+	mb_buf_printf(b, " %s %s", !strcmp(grain_word(t), "day") ? "on" :
+	    !strcmp(grain_word(t), "week") ? "in the week of" : "in", lat->period);
 	if (ord) {
 		mb_buf_adds(b, " from ");
 		fig(b, ord);
@@ -338,7 +341,7 @@ s_moves(wr *w, int ti)
 		if (!down || mb_dec_cmp(f->v, down->v) < 0)
 			down = f;
 	}
-	if (n < 2)
+	if (n < 2 || mb_dec_cmp(up->v, down->v) == 0)
 		return;
 	b = sentence(w, 2);
 	if (w->headperiod && strcmp(w->headperiod, up->period) == 0)
@@ -459,6 +462,37 @@ s_mix(wr *w)
 	mb_buf_addc(b, '.');
 }
 
+/* Shares of the first group field of the tables that s_mix and s_rfm
+ * do not cover. */
+static void
+s_shares(wr *w)
+{
+	const mb_digest *d = w->d;
+
+	for (int i = 0; i < d->nt; i++) {
+		const mb_dtable *t = &d->t[i];
+		char field[128];
+		size_t k;
+		mb_buf *b;
+		if (t->groups == NULL || (strcmp(t->kind, "table") &&
+		    strcmp(t->kind, "monthly_net_revenue_by_country")))
+			continue;
+		k = strcspn(t->groups, ",");
+		if (k >= sizeof(field))
+			continue;
+		memcpy(field, t->groups, k);
+		field[k] = '\0';
+		b = sentence(w, 5);
+		if (!shares(b, d, i, field)) {
+			w->n--;
+			continue;
+		}
+		mb_buf_addc(b, '.');
+		if (w->n >= MAXS - 8)
+			return;
+	}
+}
+
 /* Rates (means of percentages over periods) against their average. */
 static void
 s_rates(wr *w)
@@ -563,6 +597,17 @@ s_rfm(wr *w)
 	mb_buf_addc(b, '.');
 }
 
+/* Outliers are worth a sentence when they are rare: at most 5% of the
+ * table's rows (a heavy-tailed measure has many by the rule). */
+static int
+rare(const mb_digest *d, const mb_fact *z)
+{
+	const mb_fact *cnt = find_in(d, z->table, "outliers", z->measure, NULL, 0),
+	    *rows = find_in(d, z->table, "rows", NULL, NULL, 0);
+
+	return cnt && rows && cnt->v.v * 20 <= rows->v.v;
+}
+
 /* The outlier with the largest score, from another table than the
  * headline's when there is one (the headline has told that story). */
 static void
@@ -578,7 +623,8 @@ s_outlier(wr *w, int head)
 		const mb_fact *f = &d->f[i];
 		double z;
 		int o;
-		if (strcmp(f->kind, "outlier_z") != 0 || f->rank != 1)
+		if (strcmp(f->kind, "outlier_z") != 0 || f->rank != 1 ||
+		    !rare(d, f))
 			continue;
 		z = mb_dec_to_double(f->v);
 		z = z < 0 ? -z : z;
@@ -604,6 +650,8 @@ s_outlier(wr *w, int head)
 		mb_buf_printf(b, "%s%s", b->len ? " on " : "", best->period);
 	if (best->id && best->item)
 		mb_buf_printf(b, " (%s)", best->id);
+	if ((best->id || best->item) && best->group)
+		mb_buf_printf(b, " (%s)", best->group);
 	if (b->len == 0)
 		mb_buf_adds(b, "One value");
 	mb_buf_printf(b, " stands out in %s: ", d->t[best->table].name);
@@ -635,10 +683,10 @@ s_rows(wr *w)
 		mb_buf_addc(b, ' ');
 		plural(b, "row", (size_t)r->v.v);
 		if (tot) {
-			mb_buf_adds(b, "; its ");
-			pretty(b, tot->measure);
-			mb_buf_adds(b, " comes to ");
+			mb_buf_adds(b, ", with a total of ");
 			fig(b, tot);
+			mb_buf_adds(b, " for ");
+			pretty(b, tot->measure);
 		}
 		mb_buf_addc(b, '.');
 	}
@@ -648,7 +696,7 @@ void
 mb_summary_offline(const mb_digest *d, mb_buf *out)
 {
 	wr w;
-	int ti, keep[8];
+	int ti, keep[MAXS];
 
 	memset(&w, 0, sizeof(w));
 	w.d = d;
@@ -666,6 +714,7 @@ mb_summary_offline(const mb_digest *d, mb_buf *out)
 				break;
 		}
 	s_mix(&w);
+	s_shares(&w);
 	s_rates(&w);
 	s_rfm(&w);
 	s_outlier(&w, ti);
@@ -693,6 +742,6 @@ mb_summary_offline(const mb_digest *d, mb_buf *out)
 			first = 0;
 		}
 	}
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < MAXS; i++)
 		mb_buf_free(&w.s[i]);
 }
