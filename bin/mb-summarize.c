@@ -181,11 +181,13 @@ check_text(const mb_digest *d)
 	return n > 0 ? MB_EXIT_QUALITY : MB_EXIT_OK;
 }
 
+static mb_secret key;
+
+/* The API key, before any table is read: a key file that others can
+ * read stops the run at once, and the environment's copy is wiped. */
 static void
-ask_model(const mb_digest *d, const mb_buf *dj, mb_summary *s)
+read_key(void)
 {
-	mb_secret key = { 0 };
-	mb_ask_opts ao;
 	int rc;
 
 	if (opt.keyfile != NULL) {
@@ -194,6 +196,13 @@ ask_model(const mb_digest *d, const mb_buf *dj, mb_summary *s)
 			    "--key-file %s", mb_errmsg());
 	} else if (mb_secret_env(&key, "MB_LLM_API_KEY") == -1)
 		mb_die(MB_EXIT_USAGE, "%s", mb_errmsg());
+}
+
+static void
+ask_model(const mb_digest *d, const mb_buf *dj, mb_summary *s)
+{
+	mb_ask_opts ao;
+
 	if (mb_llm_init() == -1)
 		mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
 	memset(&ao, 0, sizeof(ao));
@@ -367,6 +376,7 @@ main(int argc, char *argv[])
 		if (opt.model == NULL)
 			mb_die(MB_EXIT_USAGE, "no model: give --model NAME or set "
 			    "MB_LLM_MODEL");
+		read_key();
 	} else if (opt.keyfile != NULL && !opt.offline && !opt.check)
 		mb_die(MB_EXIT_USAGE, "--key-file without --endpoint or MB_LLM_URL");
 
