@@ -346,8 +346,12 @@ distinct(const mb_tab *t, int col)
 		if (cl->t == MB_T_STR) {
 			const char *s = mb_tab_str(t, cl, &n);
 			mb_htab_put(h, s, n, NULL);
-		} else if (cl->t == MB_T_NUM)
-			mb_htab_put(h, &cl->d, sizeof(cl->d), NULL);
+		} else if (cl->t == MB_T_NUM) {
+			char k[sizeof(__int128) + 1];
+			memcpy(k, &cl->d.v, sizeof(__int128));
+			k[sizeof(__int128)] = (char)cl->d.scale;
+			mb_htab_put(h, k, sizeof(k), NULL);
+		}
 	}
 	n = mb_htab_count(h);
 	mb_htab_free(h);
@@ -666,24 +670,6 @@ mb_digest_add(mb_digest *d, const mb_tab *t, const mb_tabopts *o)
 		break;
 	}
 	return rc;
-}
-
-const mb_fact *
-mb_digest_find(const mb_digest *d, const char *tkind, const char *kind,
-    const char *measure, const char *group, const char *by)
-{
-	for (size_t i = 0; i < d->nf; i++) {
-		const mb_fact *f = &d->f[i];
-#define MISMATCH(want, have) ((want) != NULL && ((have) == NULL || \
-	strcmp((want), (have)) != 0))
-		if (MISMATCH(tkind, d->t[f->table].kind) ||
-		    MISMATCH(kind, f->kind) || MISMATCH(measure, f->measure) ||
-		    MISMATCH(group, f->group) || MISMATCH(by, f->by))
-			continue;
-#undef MISMATCH
-		return f;
-	}
-	return NULL;
 }
 
 static void

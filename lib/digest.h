@@ -92,13 +92,6 @@ int mb_digest_add(mb_digest *d, const mb_tab *t, const mb_tabopts *o);
 /* The digest as one line of JSON (no newline), the same bytes for the
  * same tables. */
 void mb_digest_json(const mb_digest *d, mb_buf *b);
-/*
- * The first fact of table kind `tkind` (any table when NULL) matching
- * the given kind, measure, group and `by` (NULL: any); NULL when none.
- */
-const mb_fact *mb_digest_find(const mb_digest *d, const char *tkind,
-    const char *kind, const char *measure, const char *group,
-    const char *by);
 const char *mb_unit_name(int unit);
 
 /* ---- text (sumtext.c) ---------------------------------------------------- */

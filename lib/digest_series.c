@@ -302,10 +302,12 @@ measure_facts(actx *c, int mi)
 		}
 	if (m->agg == AG_SUM)
 		mb_dg_fact(c, "total", name, m->unit, tot);
-	else {
+	else if (nh > 0) {
 		CK(mean(avg, nh, &avg));
 		mb_dg_fact(c, "average", name, m->unit, avg);
 	}
+	if (nh == 0)
+		goto done;	/* values only in rows without a time */
 	L = have[nh - 1];
 	f = mb_dg_fact(c, "latest", name, m->unit, val[L]);
 	f->period = mb_dg_period(c, c->pk[L], c->grain);
@@ -355,6 +357,7 @@ measure_facts(actx *c, int mi)
 		f = mb_dg_fact(c, "worst", name, m->unit, val[lo]);
 		f->period = mb_dg_period(c, c->pk[lo], c->grain);
 	}
+done:
 	free(val);
 	free(cnt);
 	free(have);
@@ -636,14 +639,51 @@ row_groups(actx *c, size_t row)
 	return r;
 }
 
+static const size_t *osort_gid;
+
+static int
+ocmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (osort_gid[x] != osort_gid[y])
+		return osort_gid[x] < osort_gid[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 static void
 outliers(actx *c)
 {
 	const mb_tab *t = c->t;
 	cand *cs = NULL;
-	size_t nc = 0, *rows = mb_xmalloc(t->nrows * sizeof(size_t));
-	mb_buf key = { 0 }, k2 = { 0 };
+	size_t nc = 0, ngid = 0, *rows = mb_xmalloc(t->nrows * sizeof(size_t)),
+	    *gid = NULL, *order = NULL;
+	mb_buf key = { 0 };
 	mb_dec v;
+
+	if (c->s->ng > 0) {
+		/* each row's group of the first group field; rows without
+		 * one last */
+		mb_htab *h = mb_htab_new(sizeof(size_t));
+		int created;
+		gid = mb_xmalloc(t->nrows * sizeof(size_t));
+		order = mb_xmalloc(t->nrows * sizeof(size_t));
+		for (size_t r = 0; r < t->nrows; r++) {
+			size_t *slot;
+			order[r] = r;
+			if (group_key(t, c->s->gcol[0], r, &key) == -1) {
+				gid[r] = NOROW;
+				continue;
+			}
+			slot = mb_htab_put(h, key.p, key.len, &created);
+			if (created)
+				*slot = ngid++;
+			gid[r] = *slot;
+		}
+		mb_htab_free(h);
+		osort_gid = gid;
+		qsort(order, t->nrows, sizeof(size_t), ocmp);
+	}
 
 	for (int mi = 0; mi < c->s->nm; mi++) {
 		const meas *m = &c->s->m[mi];
@@ -659,25 +699,15 @@ outliers(actx *c)
 					rows[n++] = r;
 			found = score(c, mi, rows, n, &cs, &nc);
 		} else {
-			/* a series per value of the first group field */
-			char *done = mb_xcalloc(t->nrows, 1);
-			for (size_t r0 = 0; r0 < t->nrows; r0++) {
-				if (done[r0] || group_key(t, c->s->gcol[0], r0,
-				    &key) == -1)
-					continue;
+			/* a series per value of the first group field: the
+			 * rows bucketed by group, in input order */
+			for (size_t g = 0, at = 0; g < ngid; g++) {
 				n = 0;
-				for (size_t r = r0; r < t->nrows; r++) {
-					if (done[r] || group_key(t, c->s->gcol[0], r,
-					    &k2) == -1 || k2.len != key.len ||
-					    memcmp(k2.p, key.p, key.len) != 0)
-						continue;
-					done[r] = 1;
-					if (mb_dg_numval(t, m->col, r, &v) == 0)
-						rows[n++] = r;
-				}
+				for (; at < t->nrows && gid[order[at]] == g; at++)
+					if (mb_dg_numval(t, m->col, order[at], &v) == 0)
+						rows[n++] = order[at];
 				found += score(c, mi, rows, n, &cs, &nc);
 			}
-			free(done);
 		}
 		if (found > 0)
 			mb_dg_fact(c, "outliers", mb_dg_colname(c, m->col),
@@ -713,8 +743,9 @@ outliers(actx *c)
 	}
 	free(cs);
 	free(rows);
+	free(gid);
+	free(order);
 	mb_buf_free(&key);
-	mb_buf_free(&k2);
 }
 
 int

@@ -11,7 +11,11 @@
 static int
 cmpdec(const void *a, const void *b)
 {
-	return mb_dec_cmp(*(const mb_dec *)a, *(const mb_dec *)b);
+	const mb_dec *x = a, *y = b;
+
+	if (x->scale == y->scale)	/* the common case: one column's scale */
+		return x->v < y->v ? -1 : x->v > y->v;
+	return mb_dec_cmp(*x, *y);
 }
 
 /* Drops trailing zero digits below `keep` decimals: 12.50 at keep 1 is 12.5. */
