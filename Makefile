@@ -65,11 +65,6 @@ all: $(B)/agg-check
 $(B)/agg-check: tests/agg-check.c $(B)/libmb.a $(LIB_HDR)
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a $(MB_LDLIBS) $(LDFLAGS)
 
-# A driver for tests/mb-summarize.bats (the digest's engines); not installed.
-all: $(B)/summarize-check
-$(B)/summarize-check: tests/summarize-check.c $(B)/libmb.a $(LIB_HDR)
-	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a $(MB_LDLIBS) $(LDFLAGS)
-
 $(B)/obj/%.o: lib/%.c $(LIB_HDR) | $(B)/obj
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
