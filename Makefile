@@ -8,7 +8,8 @@
 #   make bench      throughput and peak RSS against the peers on this machine
 #   make fuzz       SECONDS=60: each libFuzzer harness of tests/fuzz/ for
 #                   SECONDS; new crashes in build-fuzz/
-#   make install    PREFIX=/usr/local: binaries and man pages
+#   make install    PREFIX=/usr/local: binaries, man pages, pipelines/ in
+#                   PREFIX/share/mb, the systemd units in PREFIX/lib/systemd
 #   make deps       install the Debian packages mb needs (as root), or print
 #                   the apt-get command that would
 #   make duckdb     DuckDB's npm package outside the repo, for the tests
@@ -24,7 +25,8 @@ B ?= build
 DEPS_BUILD = gcc make pkg-config libc6-dev libjsmn-dev libcsv-dev \
 	libxxhash-dev libzstd-dev libcurl4-openssl-dev zstd
 DEPS_TEST = bats bats-assert bats-support jq miller python3 xxhash time mandoc parallel \
-	chromium clang libclang-rt-14-dev openssl
+	chromium clang libclang-rt-14-dev openssl \
+	systemd man-db
 DEPS = $(DEPS_BUILD) $(DEPS_TEST)
 
 # Recursively expanded, so pkg-config runs only after `deps` installed it.
@@ -192,6 +194,13 @@ install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	for t in $(TOOLS); do install -m 755 $(B)/$$t $(DESTDIR)$(PREFIX)/bin/; done
 	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	# the pipelines, and the systemd units with their paths under PREFIX
+	mkdir -p $(DESTDIR)$(PREFIX)/share/mb $(DESTDIR)$(PREFIX)/lib/systemd/system
+	rm -rf $(DESTDIR)$(PREFIX)/share/mb/pipelines
+	cp -R pipelines $(DESTDIR)$(PREFIX)/share/mb/
+	cd $(DESTDIR)$(PREFIX)/share/mb/pipelines/systemd && \
+		sed -i 's|/usr/local/|$(PREFIX)/|g' *.service *.timer mb.crontab *.example && \
+		install -m 644 *.service *.timer $(DESTDIR)$(PREFIX)/lib/systemd/system/
 
 clean:
 	rm -rf build build-asan build-fuzz demo-out
