@@ -101,6 +101,34 @@ Environment=PATH=$T/p/bin:/usr/bin:/bin"
 	assert_output --partial "Command 'man mb-lake(1)' failed"
 }
 
+@test "mb-batch-retail: the unit's command, with its PATH and an environment file's ORDERS, builds the lake from the installed pipeline" {
+	install_prefix
+	u="$T/p/lib/systemd/system/mb-batch-retail.service"
+	cmd=$(sed -n 's/^ExecStart=//p' "$u")
+	path=$(sed -n 's/^Environment=PATH=//p' "$u")
+	cmd=${cmd//'${MB_LAKE}'/$T/lake}
+	mkdir "$T/work" && cd "$T/work"
+	echo ORDERS=2000 > batch-retail.env
+	run env -i PATH="$path" HOME="$T/work" $(cat batch-retail.env) $cmd
+	assert_success
+	run ls "$T/lake/gold"
+	assert_output "category_store
+daily_region
+monthly_revenue
+rfm
+rfm_segments
+summaries
+top_products"
+	[ -s "$T/lake/dashboard.html" ]
+	# 2000 lines, 5 of them empty
+	run bash -c "mb-cat '$T/lake/bronze/orders' | wc -l"
+	assert_output 1995
+	# the next night: nothing changed, nothing done
+	run env -i PATH="$path" HOME="$T/work" ORDERS=2000 $cmd
+	assert_success
+	assert_output "make: Nothing to be done for 'all'."
+}
+
 @test "systemd: the stream unit stops with SIGTERM to the script alone and restarts on failure, hardened" {
 	u="$SD/mb-stream@.service"
 	for l in Restart=on-failure KillMode=mixed KillSignal=SIGTERM TimeoutStopSec=60 \
