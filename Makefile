@@ -26,7 +26,7 @@ DEPS_BUILD = gcc make pkg-config libc6-dev libjsmn-dev libcsv-dev \
 	libxxhash-dev libzstd-dev libcurl4-openssl-dev zstd
 DEPS_TEST = bats bats-assert bats-support jq miller python3 xxhash time mandoc parallel \
 	chromium clang libclang-rt-14-dev openssl \
-	systemd man-db
+	systemd man-db iproute2 openssh-server openssh-client rsync
 DEPS = $(DEPS_BUILD) $(DEPS_TEST)
 
 # Recursively expanded, so pkg-config runs only after `deps` installed it.
