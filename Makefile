@@ -67,6 +67,11 @@ all: $(B)/agg-check
 $(B)/agg-check: tests/agg-check.c $(B)/libmb.a $(LIB_HDR)
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libmb.a $(MB_LDLIBS) $(LDFLAGS)
 
+# The latency probe of bench/live.sh and tests/stream.bats; not installed.
+all: $(B)/lat-probe
+$(B)/lat-probe: bench/lat-probe.c | $(B)/obj
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 $(B)/obj/%.o: lib/%.c $(LIB_HDR) | $(B)/obj
 	$(CC) $(MB_CPPFLAGS) $(MB_CFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -47,10 +47,10 @@ static const char *defect_names[] = { "missing_field", "null_field",
 static struct {
 	uint64_t n, seed;
 	double dirty, rate;
-	int csv, stats;
+	int csv, stats, stamp;
 	int nproducts, nstores, ncustomers;
 	int64_t start_ms, span_ms;
-} opt = { 10000, 42, 0, 0, 0, 0, 5000, 50, 20000, 0, 0 };
+} opt = { 10000, 42, 0, 0, 0, 0, 0, 5000, 50, 20000, 0, 0 };
 
 static uint64_t rng;
 
@@ -250,7 +250,7 @@ is_text(int f)
  * written as text, so it can be anything a broken feed sends.
  */
 static void
-put_order(mb_buf *b, const order *o, int d)
+put_order(mb_buf *b, const order *o, int d, int64_t due)
 {
 	int f, skip = -1, nullf = -1, typef = -1;
 	size_t start = b->len;
@@ -262,6 +262,10 @@ put_order(mb_buf *b, const order *o, int d)
 	else if (d == D_TYPE)
 		typef = (int[]){ 8, 9, 10, 1 }[below(4)];
 	if (opt.csv) {
+		if (opt.stamp) {
+			mb_buf_addi(b, due);
+			mb_buf_addc(b, ',');
+		}
 		for (f = 0; f < NFIELDS; f++) {
 			if (f)
 				mb_buf_addc(b, ',');
@@ -299,6 +303,10 @@ put_order(mb_buf *b, const order *o, int d)
 		return;
 	}
 	mb_buf_addc(b, '{');
+	if (opt.stamp) {
+		mb_buf_adds(b, "\"_emit_us\":");
+		mb_buf_addi(b, due);
+	}
 	for (f = 0; f < NFIELDS; f++) {
 		if (f == skip)
 			continue;
@@ -350,6 +358,8 @@ put_csv_header(mb_buf *b)
 {
 	int f;
 
+	if (opt.stamp)
+		mb_buf_adds(b, "_emit_us,");
 	for (f = 0; f < NFIELDS; f++) {
 		if (f)
 			mb_buf_addc(b, ',');
@@ -366,16 +376,28 @@ pick_defect(void)
 	return (int)below(D_NKINDS);
 }
 
-static void
-sleep_until(int64_t ms)
+static int64_t
+now_us(void)
 {
-	int64_t now = mb_time_now_ms();
 	struct timespec ts;
 
-	if (ms <= now)
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Waits until the time us; what was written goes out first, so that a
+ * record never waits in the buffer while the stream is idle. */
+static void
+sleep_until(int64_t us)
+{
+	int64_t now = now_us();
+	struct timespec ts;
+
+	if (us <= now)
 		return;
-	ts.tv_sec = (ms - now) / 1000;
-	ts.tv_nsec = (long)((ms - now) % 1000) * 1000000L;
+	mb_out_flush();
+	ts.tv_sec = (us - now) / 1000000;
+	ts.tv_nsec = (long)((us - now) % 1000000) * 1000L;
 	nanosleep(&ts, NULL);
 }
 
@@ -406,7 +428,7 @@ gen_orders(void)
 {
 	mb_buf b = { 0 }, prev = { 0 };
 	uint64_t i, ndirty = 0, counts[D_NKINDS] = { 0 };
-	int64_t t, t0 = 0, h;
+	int64_t t, t0 = 0, h, due = 0;
 	order o;
 	int d, endless = opt.rate > 0 && opt.n == 0;
 
@@ -421,10 +443,13 @@ gen_orders(void)
 		mb_out_buf(&b);
 	}
 	if (opt.rate > 0)
-		t0 = mb_time_now_ms();
+		t0 = now_us();
 	for (i = 0; endless || i < opt.n; i++) {
 		if (opt.rate > 0) {
-			sleep_until(t0 + (int64_t)((double)i * 1000.0 / opt.rate));
+			/* Record i is due at t0 + i / rate; one that is late
+			 * (the reader was slow) goes out at once. */
+			due = t0 + (int64_t)((double)i * 1e6 / opt.rate);
+			sleep_until(due);
 			t = mb_time_now_ms();
 		} else
 			t = batch_ts(i);
@@ -437,7 +462,14 @@ gen_orders(void)
 			counts[d]++;
 			ndirty++;
 		}
-		if (d == D_DUP) {
+		if (d == D_DUP && opt.stamp) {
+			/* the same order again, sent now */
+			const char *c = memchr(prev.p, ',', prev.len);
+
+			mb_buf_adds(&b, opt.csv ? "" : "{\"_emit_us\":");
+			mb_buf_addi(&b, due);
+			mb_buf_add(&b, c, prev.len - (size_t)(c - prev.p));
+		} else if (d == D_DUP) {
 			mb_buf_add(&b, prev.p, prev.len);
 		} else if (d == D_BLANK) {
 			mb_buf_addc(&b, '\n');
@@ -452,15 +484,13 @@ gen_orders(void)
 				o.amount = o.price * o.qty;
 			} else if (d == D_AMOUNT)
 				o.amount += 100 + (int64_t)below(5000);
-			put_order(&b, &o, d);
+			put_order(&b, &o, d, due);
 			if (d == -1) {
 				prev.len = 0;
 				mb_buf_add(&prev, b.p, b.len);
 			}
 		}
 		mb_out_buf(&b);
-		if (opt.rate > 0)
-			mb_out_flush();
 	}
 	if (opt.stats) {
 		mb_err("%llu lines, %llu with defects", (unsigned long long)i,
@@ -532,7 +562,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: mb-gen [-n N] [--seed S] [--dirty FRACTION] [--rate R]\n"
 	    "              [--format ndjson|csv] [--start DATE] [--days D] [--stats]\n"
-	    "              [--products N] [--stores N] [--customers N]\n"
+	    "              [--products N] [--stores N] [--customers N] [--stamp]\n"
 	    "       mb-gen --table products|stores|customers [options]\n");
 }
 
@@ -545,6 +575,7 @@ help(void)
 	    "  --seed S           random seed; the same seed gives the same output (default 42)\n"
 	    "  --dirty FRACTION   share of records with an injected defect, 0..1 (default 0)\n"
 	    "  --rate R           pace output at R records per second, timestamps = now\n"
+	    "  --stamp            with --rate: _emit_us, the microsecond each record was due\n"
 	    "  --format F         ndjson (default) or csv\n"
 	    "  --start DATE       first order time (default 2025-01-01)\n"
 	    "  --days D           days the batch spans (default 365)\n"
@@ -569,6 +600,7 @@ main(int argc, char *argv[])
 		{ "rate", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "start", required_argument, NULL, 'S' },
+		{ "stamp", no_argument, NULL, 'E' },
 		{ "stats", no_argument, NULL, 'x' },
 		{ "stores", required_argument, NULL, 'T' },
 		{ "table", required_argument, NULL, 't' },
@@ -591,6 +623,9 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			opt.dirty = mb_opt_double("--dirty", optarg, 0, 1);
+			break;
+		case 'E':
+			opt.stamp = 1;
 			break;
 		case 'f':
 			if (strcmp(optarg, "csv") == 0)
@@ -644,6 +679,11 @@ main(int argc, char *argv[])
 	}
 	if (opt.rate > 0 && !nset)
 		opt.n = 0;
+	if (opt.stamp && (opt.rate <= 0 || table != NULL)) {
+		mb_err("--stamp needs --rate (it stamps the time a record was due)");
+		usage(stderr);
+		return MB_EXIT_USAGE;
+	}
 	opt.span_ms = days * 86400000;
 	rng = opt.seed;
 	if (table)

@@ -6,9 +6,14 @@
  * In a stream, --commit-every and --commit-interval commit as records
  * come, and EOF, SIGINT, SIGTERM and SIGHUP make a last commit.  With
  * --tee every record is also passed on to stdout as it is read.
+ *
+ * A stream's commits are made on a thread of their own, so that reading,
+ * the tee and the next part files go on while a commit waits for its
+ * fsyncs: two writers take turns, one filling while the other commits.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,17 @@ static volatile sig_atomic_t stop;
 
 static int tee;			/* --tee */
 static int outerr;		/* stdout failed: 0, or its errno */
+
+/* The commit running in the background: its thread owns w until joined. */
+static struct {
+	pthread_t thr;
+	int on;			/* started and not joined */
+	int done;		/* the thread is done (guarded by mu) */
+	pthread_mutex_t mu;
+	mb_lake_writer *w;
+	int64_t v;
+	char err[512];
+} bg = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
 usage(FILE *f, int status)
@@ -79,6 +95,85 @@ commit(mb_lake_writer *w, enum mb_lake_mode mode, int force)
 		mb_lake_writer_abort(w);
 		exit(MB_EXIT_FAIL);
 	}
+}
+
+static void *
+committer(void *arg)
+{
+	(void)arg;
+	bg.v = mb_lake_writer_commit(bg.w, MB_LAKE_APPEND, NULL, NULL, 0, 0);
+	if (bg.v < 0)
+		snprintf(bg.err, sizeof(bg.err), "%s", mb_errmsg());
+	pthread_mutex_lock(&bg.mu);
+	bg.done = 1;
+	pthread_mutex_unlock(&bg.mu);
+	return NULL;
+}
+
+/* Is a background commit still running? */
+static int
+bg_busy(void)
+{
+	int r;
+
+	pthread_mutex_lock(&bg.mu);
+	r = bg.on && !bg.done;
+	pthread_mutex_unlock(&bg.mu);
+	return r;
+}
+
+/* Waits for the background commit; -1, said, when it failed (its part
+ * files are deleted). */
+static int
+bg_join(void)
+{
+	if (!bg.on)
+		return 0;
+	pthread_join(bg.thr, NULL);
+	bg.on = 0;
+	if (bg.v >= 0)
+		return 0;
+	mb_err("%s: commit: %s", dir, bg.err);
+	mb_lake_writer_abort(bg.w);
+	return -1;
+}
+
+/*
+ * A commit in a stream: the records of *w are committed in the background
+ * by a thread of their own, and *w becomes the other writer, *spare, whose
+ * commit (the one before) is waited for first.  Without a spare writer,
+ * or a thread, the commit is made here.
+ */
+static void
+commit_bg(mb_lake_writer **w, mb_lake_writer **spare)
+{
+	sigset_t all, old;
+	int r;
+
+	if (mb_lake_writer_pending(*w) == 0)
+		return;
+	if (bg_join() == -1) {
+		mb_lake_writer_abort(*w);
+		exit(MB_EXIT_FAIL);
+	}
+	if (*spare == NULL) {
+		commit(*w, MB_LAKE_APPEND, 0);
+		return;
+	}
+	made = 1;
+	bg.w = *w;
+	bg.done = 0;
+	*w = *spare;
+	*spare = bg.w;
+	/* the thread takes no signals: they end the caller's reads */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&bg.thr, NULL, committer, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r == 0)
+		bg.on = 1;
+	else
+		commit(bg.w, MB_LAKE_APPEND, 0);
 }
 
 /* The partition columns of the newest commit, NUL-separated; -1 when
@@ -185,7 +280,7 @@ main(int argc, char *argv[])
 	double interval = 0;
 	int64_t latest, deadline = 0, now;
 	mb_lake *l;
-	mb_lake_writer *w;
+	mb_lake_writer *w, *w2 = NULL;
 	mb_in *src;
 	mb_line line;
 	struct sigaction sa;
@@ -306,6 +401,10 @@ main(int argc, char *argv[])
 	/* The columns were checked above: what fails here is the dataset. */
 	if ((w = mb_lake_writer_new(l, &o)) == NULL)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	/* A stream's second writer, that fills while the first commits. */
+	if ((interval > 0 || every > 0) &&
+	    (w2 = mb_lake_writer_new(l, &o)) == NULL)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onsig;	/* no SA_RESTART: a blocked read returns */
@@ -328,8 +427,10 @@ main(int argc, char *argv[])
 
 			if (interval > 0) {
 				now = mb_time_now_ms();
-				if (now >= deadline) {
-					commit(w, mode, 0);
+				if (now >= deadline && bg_busy())
+					deadline = now + 10;	/* soon */
+				else if (now >= deadline) {
+					commit_bg(&w, &w2);
 					deadline = now +
 					    (int64_t)(interval * 1000);
 				}
@@ -377,19 +478,27 @@ main(int argc, char *argv[])
 				goto fail;
 			}
 			if (every > 0 && mb_lake_writer_pending(w) >= every)
-				commit(w, mode, 0);
+				commit_bg(&w, &w2);
 		}
 		mb_in_close(src);
 	}
 	mb_out_flush();
+	if (bg_join() == -1) {
+		status = MB_EXIT_FAIL;
+		goto fail;
+	}
 	/* The last commit; an empty input still overwrites, and still
 	 * creates a new dataset so that readers find it. */
 	commit(w, mode, !made && (mode == MB_LAKE_OVERWRITE || latest < 0));
 	if (outerr != 0 && outerr != EPIPE)
 		status = MB_EXIT_FAIL;
 fail:
-	/* Parts not committed (after an error) are deleted. */
+	/* A commit under way ends as it would have; parts not committed
+	 * (after an error) are deleted. */
+	if (bg_join() == -1)
+		status = MB_EXIT_FAIL;
 	mb_lake_writer_free(w);
+	mb_lake_writer_free(w2);
 	mb_lake_close(l);
 	free(colv);
 	mb_buf_free(&cols);

@@ -141,6 +141,30 @@ EOF
 	assert_equal "$stderr" ""
 }
 
+@test "--stamp: _emit_us first, the microsecond each record was due, 1/rate apart" {
+	before=$(date +%s%6N)
+	run bash -c "mb-gen --rate 1000 -n 4 --stamp | jq -c '[keys_unsorted[0:2], ._emit_us]'"
+	after=$(date +%s%6N)
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	t0=$(echo "${lines[0]}" | jq '.[1]')
+	[ "$t0" -ge "$before" ] && [ "$t0" -le "$after" ]
+	assert_output - <<EOF
+[["_emit_us","order_id"],$t0]
+[["_emit_us","order_id"],$((t0 + 1000))]
+[["_emit_us","order_id"],$((t0 + 2000))]
+[["_emit_us","order_id"],$((t0 + 3000))]
+EOF
+	# the rest of each record as without --stamp
+	run bash -c "diff <(mb-gen --rate 1000 -n 3 --stamp | jq -c 'del(._emit_us, .order_ts)') <(mb-gen --rate 1000 -n 3 | jq -c 'del(.order_ts)') && echo same"
+	assert_output same
+	# CSV: a first column; a duplicate (--dirty) is stamped when it is
+	# sent; a blank line (a defect too) has no record to stamp
+	run bash -c "mb-gen --rate 2000 -n 400 --dirty 0.5 --seed 7 --stamp --format csv | awk -F, 'NR == 1 { print \$1, \$2; next } NF == 0 { blank++; next } { if (n++ && \$1 - p != 500 * (blank + 1)) bad++; p = \$1; blank = 0 } END { print n, bad + 0 }'"
+	assert_output "_emit_us order_id
+386 0"
+}
+
 @test "| head -n 1 on a big batch: status 0, nothing on stderr" {
 	run --separate-stderr bash -c "mb-gen -n 1000000 | head -n 1 | cut -c1-31; echo \${PIPESTATUS[0]}"
 	assert_output - <<'EOF'
@@ -160,6 +184,9 @@ EOF
 	run --separate-stderr mb-gen --table planets
 	assert_failure 2
 	assert_equal "$stderr" "mb-gen: --table: 'planets' is not products, stores or customers"
+	run --separate-stderr mb-gen --stamp -n 3
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "mb-gen: --stamp needs --rate (it stamps the time a record was due)"
 	run --separate-stderr mb-gen --bogus
 	assert_failure 2
 	[[ "$stderr" == *"usage: mb-gen"* ]]

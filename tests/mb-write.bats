@@ -20,6 +20,10 @@ entry() {
 	    s/"xxh3":"[0-9a-f]{16}"/"xxh3":"X"/' "$D/_mb_log/$1.json"
 }
 
+teardown() {
+	[ -z "${MNT:-}" ] || umount "$MNT"
+}
+
 records() {
 	mb-lake stats "$1" | awk '$1 == "records" { print $2 }'
 }
@@ -323,6 +327,44 @@ m=__HIVE_DEFAULT_PARTITION__/d=__HIVE_DEFAULT_PARTITION__/part-00000000000000000
 	run mb-cat "$D"
 	assert_output '{"n":1}
 {"n":2}'
+}
+
+@test "--commit-interval in a paced stream: commits in the background, each record in one of them, the tee in the same order" {
+	mb-gen --rate 4000 -n 2000 --stamp | mb-write --tee --commit-interval 0.05 "$D" >"$BATS_TEST_TMPDIR/tee"
+	run bash -c "mb-cat '$D' | cmp - '$BATS_TEST_TMPDIR/tee' && wc -l <'$BATS_TEST_TMPDIR/tee'"
+	assert_output "2000"
+	# about ten commits, one after another, adding up to the records
+	run bash -c "mb-lake log '$D' | awk 'NR > 1 { n++; r += \$6; if (\$1 != n - 1) bad++ } END { print (n >= 4), r, bad + 0 }'"
+	assert_output "1 2000 0"
+	run mb-lake verify "$D"
+	assert_output --regexp '^verify: version [0-9]+, [0-9]+ files, 2000 records: 0 problems, 0 orphans$'
+}
+
+@test "a disk that fills during a streaming commit: status 1, the last commit intact, a rerun continues once there is room" {
+	if [ "$(id -u)" != 0 ] || ! command -v mount >/dev/null; then
+		[ -z "$CI" ] || fail "CI runs as root and mounts a tmpfs here"
+		skip "needs root to mount a small tmpfs"
+	fi
+	m="$BATS_TEST_TMPDIR/disk"
+	mkdir "$m"
+	mount -t tmpfs -o size=256k tmpfs "$m" || fail "cannot mount a tmpfs"
+	MNT=$m		# teardown unmounts it
+	in="$BATS_TEST_TMPDIR/in"
+	mb-gen -n 20000 --seed 3 >"$in"
+	# records as a stream, committed in the background every 1000
+	run --separate-stderr mb-write -l 1 -n 1000 "$m/ds" <"$in"
+	assert_failure 1
+	[[ "$stderr" == "mb-write: $m/ds"*": No space left on device" ]] || fail "$stderr"
+	k=$(records "$m/ds")
+	[ "$k" -gt 0 ] && [ "$k" -lt 20000 ] && [ $((k % 1000)) = 0 ]
+	run bash -c "mb-cat '$m/ds' | cmp - <(head -n $k '$in') && echo same"
+	assert_output same
+	run mb-lake verify "$m/ds"
+	assert_output --regexp "^verify: version [0-9]+, [0-9]+ files, $k records: 0 problems, 0 orphans$"
+	mount -o remount,size=8m "$m"
+	tail -n +$((k + 1)) "$in" | mb-write -l 1 -n 1000 "$m/ds"
+	run bash -c "mb-cat '$m/ds' | cmp - '$in' && echo same"
+	assert_output same
 }
 
 @test "SIGTERM and SIGINT make a final commit" {
