@@ -83,6 +83,7 @@ static struct {
 	notfut *nfs;
 	int nnfs;
 	int64_t now;
+	int nowset;		/* --now: else --not-future follows the clock */
 	const char *qpath, *rpath;
 	int qfd;		/* --quarantine FILE */
 	mb_lake *qlake;		/* --quarantine DIR: a dataset */
@@ -399,6 +400,9 @@ run_notfuture(const mb_rec *r)
 			    "not a timestamp");
 			continue;
 		}
+		/* A stream judges each record by the time it is read. */
+		if (ms > V.now && !V.nowset)
+			V.now = mb_time_now_ms();
 		if (ms > V.now) {
 			mb_buf_reset(&tmp);
 			mb_time_fmt(&tmp, V.now);
@@ -1183,6 +1187,7 @@ main(int argc, char *argv[])
 		case 'T':
 			if (mb_time_parse(optarg, strlen(optarg), &V.now) < 0)
 				bad_usage("--now \"%s\": not a time", optarg);
+			V.nowset = 1;
 			break;
 		case 'V':
 			printf("mb-validate %s\n", MB_VERSION);

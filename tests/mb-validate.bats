@@ -412,6 +412,14 @@ EOF
 	assert_equal "$line" "$(head -n 1 good.ndjson)"
 }
 
+@test "streaming: without --now, --not-future judges a record by the time it is read" {
+	# made 2 s after mb-validate started, read after that: not future;
+	# one an hour ahead of the clock is
+	run bash -c "{ sleep 2.2; echo '{\"t\":\"'\$(date -u +%Y-%m-%dT%H:%M:%SZ)'\"}'; echo '{\"t\":\"'\$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)'\"}'; } | mb-validate --not-future t --allow-missing -q '$Q' | wc -l; jq -r '._errors[0].rule' '$Q'"
+	assert_output "1
+not_future"
+}
+
 @test "SIGTERM writes the report of what was seen" {
 	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
 	mb-validate --schema "$SCHEMA" -q "$Q" -r "$R" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
