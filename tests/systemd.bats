@@ -47,6 +47,22 @@ wait_commit() {
 
 # install_prefix: make install into $T/p, as a machine would have it
 # under PREFIX=/usr/local.
+# The records the consumer printed, as tee saved them in sent: tee writes
+# its standard output before its file, so SIGTERM may stop it between the
+# two, with one more record delivered (and committed) than sent holds.
+# Prints the count committed when it is that of sent, or one more that is
+# the next order.
+printed() {
+	local n s
+	n=$(wc -l < sent)
+	s=$(mb-cat lake/silver/orders | wc -l)
+	if [ "$s" = $((n + 1)) ] && mb-cat lake/silver/orders |
+	    grep -q "\"order_id\":\"$(printf 'ORD-%012d' "$s")\""; then
+		n=$s
+	fi
+	echo "$n"
+}
+
 install_prefix() {
 	b=$(basename "${MB_BIN:-$ROOT/build}")
 	make -s -C "$ROOT" install B="$b" PREFIX="$T/p" > "$T/install.out" 2>&1 \
@@ -192,12 +208,14 @@ top_products"
 	sleep 0.3
 	[ "$(wc -l < sent)" = "$n" ]
 	[ "$n" -gt 0 ]
+	n=$(printed)
 	run bash -c 'mb-cat lake/bronze/orders | wc -l'
 	assert_output "$n"
 	run bash -c 'mb-cat lake/silver/orders | wc -l'
 	assert_output "$n"
 	mb-ingest -q sent | strip_time | sed 's/"_source":"[^"]*"/"_source":"-"/' | sort > want
-	mb-cat lake/silver/orders | strip_time | sort > got
+	mb-cat lake/silver/orders | head -n "$(wc -l < sent)" | strip_time |
+	    sort > got
 	cmp want got
 }
 
@@ -214,7 +232,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$SD/mb-stream" orders 2> err & pid=$!
 	rc=0
 	timeout_wait "$pid" || rc=$?
 	[ "$rc" = 0 ]
-	n=$(wc -l < sent)
+	n=$(printed)
 	run bash -c 'mb-cat lake/silver/orders | wc -l'
 	assert_output "$n"
 }
