@@ -271,22 +271,20 @@ load_ckpt(void)
 	return v;
 }
 
-/* Prints the records that commit v added.  0, or -1 when the entry is
- * not there (yet). */
-static int
-emit_commit(mb_lake *l, int64_t v, int64_t latest)
+/* Prints the records that commit v added; an entry that cannot be read is
+ * named and skipped (a later version exists, so it is damaged). */
+static void
+emit_commit(mb_lake *l, int64_t v)
 {
 	mb_lake_commit c;
 	size_t i;
 
 	if (mb_lake_commit_read(l, v, &c) == -1) {
-		if (errno == ENOENT && v > latest)
-			return -1;
-		/* A later version exists, so this one is damaged. */
 		status = MB_EXIT_FAIL;
+		mb_out_flush();
 		mb_err("%s: log entry %" PRId64 ": %s; skipped", dir, v,
 		    mb_errmsg());
-		return 0;
+		return;
 	}
 	set_pcols(c.pcols);
 	filter = reads_records();
@@ -294,7 +292,46 @@ emit_commit(mb_lake *l, int64_t v, int64_t latest)
 		if (c.add[i].datachange && wanted(&c.add[i]))
 			cat_file(l, &c.add[i]);
 	mb_lake_commit_free(&c);
-	return 0;
+}
+
+/*
+ * Prints the commits after version `done` up to the newest, each entry
+ * that the log lists; a run of missing versions below the newest is
+ * damage, named once and stepped over.  Following, the records --where
+ * failed on are named after each commit.  Returns the version printed
+ * last.
+ */
+static int64_t
+catch_up(mb_lake *l, int64_t done, int following)
+{
+	mb_buf vs = {0}, name = {0};
+	mb_lake_walk w;
+	int64_t latest, lo, hi;
+	int step;
+
+	if ((latest = mb_lake_list(l, &vs, NULL)) == -2)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	if (done < latest) {
+		mb_lake_walk_init(&w, &vs, done + 1, latest);
+		while ((step = mb_lake_walk_next(&w, &lo, &hi)) != 0) {
+			if (step == MB_LAKE_GAP) {
+				status = MB_EXIT_FAIL;
+				mb_out_flush();
+				mb_err("%s: %s: missing; skipped", dir,
+				    mb_lake_entries_name(&name, lo, hi));
+			} else
+				emit_commit(l, lo);
+			done = hi;
+			if (following) {
+				where_report();
+				mb_out_flush();
+			}
+			save_ckpt(done);
+		}
+	}
+	mb_buf_free(&vs);
+	mb_buf_free(&name);
+	return done;
 }
 
 static void
@@ -312,7 +349,6 @@ follow(mb_lake *l, int64_t done)
 {
 	struct pollfd pf[2];
 	char ev[4096];
-	int64_t latest;
 	int fd;
 
 	fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -322,15 +358,7 @@ follow(mb_lake *l, int64_t done)
 		fd = -1;
 	}
 	for (;;) {
-		if ((latest = mb_lake_latest(l, NULL)) == -2)
-			mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
-		while (done < latest) {
-			emit_commit(l, done + 1, latest);
-			done++;
-			where_report();
-			mb_out_flush();
-			save_ckpt(done);
-		}
+		done = catch_up(l, done, 1);
 		mb_out_flush();
 		/* Wait for a new log entry; also notice a reader that went
 		 * away, so an idle follower does not live forever. */
@@ -368,7 +396,7 @@ main(int argc, char *argv[])
 	};
 	const char *asof = NULL, *wsrc = NULL, *p;
 	int c, files = 0, fol = 0;
-	int64_t version = -1, from, latest, ms;
+	int64_t version = -1, from, ms;
 	mb_lake *l;
 	mb_lake_snap s;
 	size_t i;
@@ -449,12 +477,7 @@ main(int argc, char *argv[])
 	}
 	if (ckpt != NULL && (from = load_ckpt()) != -2) {
 		/* Resume: the commits after the one last printed. */
-		if ((latest = mb_lake_latest(l, NULL)) == -2)
-			mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
-		for (; from < latest; from++) {
-			emit_commit(l, from + 1, latest);
-			save_ckpt(from + 1);
-		}
+		from = catch_up(l, from, 0);
 		if (fol)
 			follow(l, from);
 		goto done;

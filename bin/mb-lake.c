@@ -103,6 +103,69 @@ sum_records(const mb_lake_file *f, size_t n)
 	return r;
 }
 
+/*
+ * The log, entry by entry: each readable entry goes to entry(), each run of
+ * missing versions (one call however long) and each entry that does not
+ * parse to damage(), with its kind: before the checkpoint `from` that the
+ * newest snapshot is read from (history: only an older snapshot needs
+ * it), at it (the checkpoint stands for it), or after it (damage).  Time
+ * and memory follow the number of log files, not the version numbers.
+ */
+enum { HISTORY = 1, AT_CHECKPOINT, DAMAGE };
+
+struct walker {
+	void (*entry)(struct walker *, mb_lake_commit *);
+	void (*damage)(struct walker *, int64_t, int64_t, const char *, int);
+	int64_t from;
+	uint64_t ndamage;	/* calls of kind DAMAGE */
+	void *ctx;
+};
+
+static void
+damage_split(struct walker *wk, int64_t lo, int64_t hi, const char *msg)
+{
+	int64_t from = wk->from;
+
+	if (from < 0 || lo > from) {
+		wk->ndamage++;
+		wk->damage(wk, lo, hi, msg, DAMAGE);
+		return;
+	}
+	if (lo < from)
+		wk->damage(wk, lo, hi < from ? hi : from - 1, msg, HISTORY);
+	if (hi >= from)
+		wk->damage(wk, from, from, msg, AT_CHECKPOINT);
+	if (hi > from) {
+		wk->ndamage++;
+		wk->damage(wk, from + 1, hi, msg, DAMAGE);
+	}
+}
+
+static void
+walk_log(mb_lake *l, struct walker *wk)
+{
+	mb_buf vs = {0};
+	mb_lake_walk w;
+	mb_lake_commit c;
+	int64_t latest, lo, hi;
+	int step;
+
+	if ((latest = mb_lake_list(l, &vs, NULL)) == -2)
+		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	mb_lake_walk_init(&w, &vs, 0, latest);
+	while ((step = mb_lake_walk_next(&w, &lo, &hi)) != 0) {
+		if (step == MB_LAKE_GAP)
+			damage_split(wk, lo, hi, "missing");
+		else if (mb_lake_commit_read(l, lo, &c) == -1)
+			damage_split(wk, lo, lo, mb_errmsg());
+		else {
+			wk->entry(wk, &c);
+			mb_lake_commit_free(&c);
+		}
+	}
+	mb_buf_free(&vs);
+}
+
 /* ---- log --------------------------------------------------------------- */
 
 /* The checkpoint the newest snapshot is read from, -1 when none: log
@@ -124,36 +187,48 @@ checkpoint_of(mb_lake *l)
 }
 
 static void
+log_entry(struct walker *wk, mb_lake_commit *c)
+{
+	mb_buf *b = wk->ctx;
+
+	mb_buf_reset(b);
+	mb_time_fmt(b, c->time);
+	printf("%-8" PRId64 "  %-24s  %-18s  %6zu  %6zu  %10" PRIu64
+	    "  %10" PRIu64 "\n", c->version, mb_buf_cstr(b), c->op, c->nadd,
+	    c->nrm, sum_records(c->add, c->nadd), sum_records(c->rm,
+	    c->nrm));
+}
+
+static void
+log_damage(struct walker *wk, int64_t lo, int64_t hi, const char *msg,
+    int kind)
+{
+	mb_buf name = {0};
+
+	mb_lake_entries_name(&name, lo, hi);
+	if (kind == HISTORY)
+		mb_warn("%s: %s: %s (before checkpoint %" PRId64 ")", dir,
+		    name.p, msg, wk->from);
+	else if (kind == AT_CHECKPOINT)
+		mb_warn("%s: %s: %s (checkpoint %" PRId64 " stands for it)",
+		    dir, name.p, msg, wk->from);
+	else {
+		mb_err("%s: %s: %s", dir, name.p, msg);
+		status = MB_EXIT_FAIL;
+	}
+	mb_buf_free(&name);
+}
+
+static void
 cmd_log(void)
 {
 	mb_lake *l = open_lake();
-	mb_lake_commit c;
 	mb_buf b = {0};
-	int64_t v, latest = latest_of(l), from = checkpoint_of(l);
+	struct walker wk = { log_entry, log_damage, checkpoint_of(l), 0, &b };
 
 	printf("%-8s  %-24s  %-18s  %6s  %6s  %10s  %10s\n", "VERSION",
 	    "TIME", "OPERATION", "FILES+", "FILES-", "RECORDS+", "RECORDS-");
-	for (v = 0; v <= latest; v++) {
-		if (mb_lake_commit_read(l, v, &c) == -1) {
-			if (v < from)
-				mb_warn("%s: log entry %" PRId64 ": %s (before "
-				    "checkpoint %" PRId64 ")", dir, v,
-				    mb_errmsg(), from);
-			else {
-				mb_err("%s: log entry %" PRId64 ": %s", dir, v,
-				    mb_errmsg());
-				status = MB_EXIT_FAIL;
-			}
-			continue;
-		}
-		mb_buf_reset(&b);
-		mb_time_fmt(&b, c.time);
-		printf("%-8" PRId64 "  %-24s  %-18s  %6zu  %6zu  %10" PRIu64
-		    "  %10" PRIu64 "\n", v, mb_buf_cstr(&b), c.op, c.nadd,
-		    c.nrm, sum_records(c.add, c.nadd), sum_records(c.rm,
-		    c.nrm));
-		mb_lake_commit_free(&c);
-	}
+	walk_log(l, &wk);
 	mb_buf_free(&b);
 	mb_lake_close(l);
 }
@@ -198,51 +273,75 @@ cmd_stats(void)
  * Every path a commit has added or removed, and the files of the newest
  * snapshot s: those are not orphans.  A damaged entry after the snapshot's
  * checkpoint is damage (status 1); one before it is history that only
- * --as-of an older version needs, and is reported as such.
+ * --as-of an older version needs, and is reported as such; one at it is
+ * stood for by the checkpoint.  Returns the number of damage reports.
  */
 static void
-all_added(mb_lake *l, int64_t latest, const mb_lake_snap *s,
-    mb_lake_snap *all, int report)
+added_entry(struct walker *wk, mb_lake_commit *c)
 {
-	mb_lake_commit c = {0};
+	mb_lake_snap *all = wk->ctx;
 	mb_lake_file *add;
 	size_t nrm, nadd;
-	int64_t v;
+
+	nrm = c->nrm;
+	c->nrm = 0;
+	mb_lake_snap_apply(all, c);
+	/* and the files it removed, as if added */
+	add = c->add;
+	nadd = c->nadd;
+	c->add = c->rm;
+	c->nadd = nrm;
+	mb_lake_snap_apply(all, c);
+	c->rm = c->add;
+	c->nrm = nrm;
+	c->add = add;
+	c->nadd = nadd;
+}
+
+static void
+added_damage(struct walker *wk, int64_t lo, int64_t hi, const char *msg,
+    int kind)
+{
+	printf("%s/%020" PRId64 ".json", MB_LAKE_LOG, lo);
+	if (hi != lo)
+		printf(" to %s/%020" PRId64 ".json", MB_LAKE_LOG, hi);
+	if (kind == HISTORY)
+		printf(": %s (before checkpoint %" PRId64 ": only --as-of an "
+		    "older version is affected)\n", msg, wk->from);
+	else if (kind == AT_CHECKPOINT)
+		printf(": %s (checkpoint %" PRId64 " stands for it)\n", msg,
+		    wk->from);
+	else
+		printf(": %s\n", msg);
+}
+
+static void
+quiet_damage(struct walker *wk, int64_t lo, int64_t hi, const char *msg,
+    int kind)
+{
+	(void)wk;
+	(void)lo;
+	(void)hi;
+	(void)msg;
+	(void)kind;
+}
+
+static uint64_t
+all_added(mb_lake *l, const mb_lake_snap *s, mb_lake_snap *all, int report)
+{
+	mb_lake_commit c = {0};
+	struct walker wk = { added_entry, report ? added_damage : quiet_damage,
+	    s->from, 0, all };
 
 	mb_lake_snap_init(all);
 	c.add = s->files;
 	c.nadd = s->n;
 	c.version = -1;
 	mb_lake_snap_apply(all, &c);
-	for (v = 0; v <= latest; v++) {
-		if (mb_lake_commit_read(l, v, &c) == -1) {
-			if (report && v < s->from)
-				printf("%s/%020" PRId64 ".json: %s (before "
-				    "checkpoint %" PRId64 ": only --as-of an "
-				    "older version is affected)\n",
-				    MB_LAKE_LOG, v, mb_errmsg(), s->from);
-			else if (report)
-				printf("%s/%020" PRId64 ".json: %s\n",
-				    MB_LAKE_LOG, v, mb_errmsg());
-			if (v >= s->from)
-				status = MB_EXIT_FAIL;
-			continue;
-		}
-		nrm = c.nrm;
-		c.nrm = 0;
-		mb_lake_snap_apply(all, &c);
-		/* and the files it removed, as if added */
-		add = c.add;
-		nadd = c.nadd;
-		c.add = c.rm;
-		c.nadd = nrm;
-		mb_lake_snap_apply(all, &c);
-		c.rm = c.add;
-		c.nrm = nrm;
-		c.add = add;
-		c.nadd = nadd;
-		mb_lake_commit_free(&c);
-	}
+	walk_log(l, &wk);
+	if (wk.ndamage > 0)
+		status = MB_EXIT_FAIL;
+	return wk.ndamage;
 }
 
 static const char *
@@ -327,7 +426,6 @@ cmd_verify(void)
 	mb_lake_snap s, all;
 	mb_buf tree = {0};
 	uint64_t rec = 0, bad = 0, orphans = 0;
-	int64_t latest = latest_of(l);
 	const char *p;
 	size_t i;
 	int fd;
@@ -335,8 +433,7 @@ cmd_verify(void)
 	l->onerr = NULL;	/* all_added names the damaged entries */
 	if (mb_lake_snap_load(l, -1, &s) == -1)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
-	all_added(l, latest, &s, &all, 1);
-	bad = (uint64_t)s.damaged;
+	bad = all_added(l, &s, &all, 1);
 	for (i = 0; i < s.n; i++) {
 		rec += s.files[i].records;
 		if ((fd = mb_lake_part_open(l, &s.files[i], 1)) == -1) {
@@ -502,7 +599,7 @@ cmd_repair(void)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
 	/* The files of the damaged entries are orphans now: name them, so
 	 * that their records can still be read (zstdcat) and written again. */
-	all_added(l, latest, &s, &all, 0);
+	all_added(l, &s, &all, 0);
 	status = MB_EXIT_OK;
 	walk_tree(&tree, NULL);
 	for (p = tree.p; p != NULL && p < tree.p + tree.len;
@@ -513,7 +610,7 @@ cmd_repair(void)
 			    "(zstdcat reads its records)\n",
 			    rel_path(p));
 	printf("repair: checkpoint %" PRId64 ", %zu files, %" PRIu64
-	    " records, without %d damaged %s\n", s.version, s.n,
+	    " records, without %" PRId64 " damaged %s\n", s.version, s.n,
 	    sum_records(s.files, s.n), s.damaged, s.damaged == 1 ? "entry" :
 	    "entries");
 done:
@@ -722,18 +819,41 @@ delete_file(mb_lake *l, const char *full, const char *rel, int dry,
 	*bytes += (uint64_t)st.st_size;
 }
 
+struct vctx {
+	const mb_lake_snap *s;
+	mb_buf *gone;
+	int64_t cutoff;
+};
+
+/* The files commit c removed, when it is older than the retention and
+ * the newest snapshot does not have them again. */
+static void
+vacuum_entry(struct walker *wk, mb_lake_commit *c)
+{
+	struct vctx *vx = wk->ctx;
+	size_t i;
+
+	if (c->time > vx->cutoff)
+		return;
+	for (i = 0; i < c->nrm; i++)
+		if (mb_lake_snap_find(vx->s, c->rm[i].path) < 0) {
+			mb_buf_adds(vx->gone, c->rm[i].path);
+			mb_buf_addc(vx->gone, '\0');
+		}
+}
+
 static void
 cmd_vacuum(int64_t retain, int dry)
 {
 	mb_lake *l = open_lake();
 	mb_lake_snap s, all;
-	mb_lake_commit c;
 	mb_buf gone = {0}, tree = {0}, full = {0};
-	int64_t v, latest = latest_of(l), cutoff = mb_time_now_ms() - retain;
+	int64_t cutoff = mb_time_now_ms() - retain;
 	uint64_t n = 0, bytes = 0;
+	struct vctx vx;
+	struct walker wk = { vacuum_entry, quiet_damage, -1, 0, &vx };
 	struct stat st;
 	const char *p;
-	size_t i;
 	DIR *d;
 	struct dirent *e;
 
@@ -741,23 +861,15 @@ cmd_vacuum(int64_t retain, int dry)
 	l->onerr = NULL;
 	if (mb_lake_snap_load(l, -1, &s) == -1)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
-	all_added(l, latest, &s, &all, 0);
-	if (status != MB_EXIT_OK)
+	if (all_added(l, &s, &all, 0) > 0)
 		mb_die(MB_EXIT_FAIL, "%s: the log is damaged; vacuum deletes "
 		    "nothing (run mb-lake verify)", dir);
 	/* Files removed before the cutoff: no snapshot younger than the
 	 * retention names them. */
-	for (v = 0; v <= latest; v++) {
-		if (mb_lake_commit_read(l, v, &c) == -1)
-			continue;
-		if (c.time <= cutoff)
-			for (i = 0; i < c.nrm; i++)
-				if (mb_lake_snap_find(&s, c.rm[i].path) < 0) {
-					mb_buf_adds(&gone, c.rm[i].path);
-					mb_buf_addc(&gone, '\0');
-				}
-		mb_lake_commit_free(&c);
-	}
+	vx.s = &s;
+	vx.gone = &gone;
+	vx.cutoff = cutoff;
+	walk_log(l, &wk);
 	for (p = gone.p; p != NULL && p < gone.p + gone.len;
 	    p += strlen(p) + 1) {
 		mb_buf_reset(&full);

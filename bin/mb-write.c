@@ -177,15 +177,26 @@ commit_bg(mb_lake_writer **w, mb_lake_writer **spare)
 }
 
 /* The partition columns of the newest commit, NUL-separated; -1 when
- * there is no readable commit. */
+ * there is no readable commit.  When the newest entry cannot be read,
+ * those of the snapshot (a checkpoint that mb-lake repair wrote). */
 static int
 dataset_pcols(mb_lake *l, int64_t latest, mb_buf *out)
 {
 	mb_lake_commit c;
+	mb_lake_snap s;
+	mb_lake_onerr f = l->onerr;
 	int n = -1;
 
-	if (latest < 0 || mb_lake_commit_read(l, latest, &c) == -1)
+	if (latest < 0)
 		return -1;
+	if (mb_lake_commit_read(l, latest, &c) == -1) {
+		l->onerr = NULL;	/* the writer's check names damage */
+		if (mb_lake_snap_load(l, -1, &s) == 0 && s.pcols != NULL)
+			n = mb_lake_pcols_split(s.pcols, out);
+		l->onerr = f;
+		mb_lake_snap_free(&s);
+		return n;
+	}
 	if (c.pcols != NULL)
 		n = mb_lake_pcols_split(c.pcols, out);
 	mb_lake_commit_free(&c);

@@ -144,8 +144,26 @@ cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int64_t
-mb_lake_latest(mb_lake *l, mb_buf *ckpts)
+/* Sorts the int64_t in b and drops repeats (a listing may return a name
+ * twice while the folder changes). */
+static void
+sort_versions(mb_buf *b)
+{
+	int64_t *v = (int64_t *)(void *)b->p;
+	size_t i, k, n = b->len / sizeof(int64_t);
+
+	if (n < 2)
+		return;
+	qsort(v, n, sizeof(*v), cmp_i64);
+	for (i = k = 1; i < n; i++)
+		if (v[i] != v[k - 1])
+			v[k++] = v[i];
+	b->len = k * sizeof(int64_t);
+}
+
+/* One listing of the log folder. */
+static int64_t
+list_once(mb_lake *l, mb_buf *vers, mb_buf *ckpts)
 {
 	DIR *d;
 	struct dirent *e;
@@ -156,6 +174,8 @@ mb_lake_latest(mb_lake *l, mb_buf *ckpts)
 		mb_seterr("%s: %s", l->logdir, strerror(errno));
 		return -2;
 	}
+	if (vers != NULL)
+		mb_buf_reset(vers);
 	if (ckpts != NULL)
 		mb_buf_reset(ckpts);
 	while ((e = readdir(d)) != NULL) {
@@ -164,14 +184,97 @@ mb_lake_latest(mb_lake *l, mb_buf *ckpts)
 		if (ckpt) {
 			if (ckpts != NULL)
 				mb_buf_add(ckpts, &v, sizeof(v));
-		} else if (v > latest)
+			continue;
+		}
+		if (vers != NULL)
+			mb_buf_add(vers, &v, sizeof(v));
+		if (v > latest)
 			latest = v;
 	}
 	closedir(d);
-	if (ckpts != NULL && ckpts->len > 0)
-		qsort(ckpts->p, ckpts->len / sizeof(int64_t), sizeof(int64_t),
-		    cmp_i64);
+	if (vers != NULL)
+		sort_versions(vers);
+	if (ckpts != NULL)
+		sort_versions(ckpts);
 	return latest;
+}
+
+int64_t
+mb_lake_list(mb_lake *l, mb_buf *vers, mb_buf *ckpts)
+{
+	int64_t latest = list_once(l, vers, ckpts);
+	const int64_t *v;
+	size_t n;
+
+	if (latest < 0 || vers == NULL)
+		return latest;
+	/*
+	 * Writers link version v + 1 only after v exists, but a listing that
+	 * runs while they link may see v + 1 and miss v.  A second listing,
+	 * begun after the first ended, sees every entry the first one saw
+	 * and every entry made before them.
+	 */
+	v = (const int64_t *)(const void *)vers->p;
+	n = vers->len / sizeof(int64_t);
+	if (v[0] != 0 || v[n - 1] != (int64_t)n - 1)
+		latest = list_once(l, vers, ckpts);
+	return latest;
+}
+
+int64_t
+mb_lake_latest(mb_lake *l, mb_buf *ckpts)
+{
+	return list_once(l, NULL, ckpts);
+}
+
+void
+mb_lake_walk_init(mb_lake_walk *w, const mb_buf *vers, int64_t from,
+    int64_t to)
+{
+	w->v = (const int64_t *)(const void *)vers->p;
+	w->n = vers->len / sizeof(int64_t);
+	w->i = 0;
+	w->next = from < 0 ? 0 : from;
+	w->to = to;
+	w->done = w->next > to;
+	while (w->i < w->n && w->v[w->i] < w->next)
+		w->i++;
+}
+
+int
+mb_lake_walk_next(mb_lake_walk *w, int64_t *lo, int64_t *hi)
+{
+	if (w->done)
+		return 0;
+	*lo = w->next;
+	if (w->i < w->n && w->v[w->i] <= w->to) {
+		if (w->v[w->i] > w->next) {
+			*hi = w->v[w->i] - 1;
+			w->next = w->v[w->i];
+			return MB_LAKE_GAP;
+		}
+		*hi = w->v[w->i++];
+		if (*hi == w->to)
+			w->done = 1;
+		else
+			w->next = *hi + 1;
+		return MB_LAKE_ENTRY;
+	}
+	*hi = w->to;
+	w->done = 1;
+	return MB_LAKE_GAP;
+}
+
+const char *
+mb_lake_entries_name(mb_buf *b, int64_t lo, int64_t hi)
+{
+	mb_buf_reset(b);
+	if (lo == hi)
+		mb_buf_printf(b, "log entry %" PRId64, lo);
+	else
+		mb_buf_printf(b, "log entries %" PRId64 " to %" PRId64, lo,
+		    hi);
+	return mb_buf_cstr(b);
 }
 
 void
@@ -574,20 +677,24 @@ mb_lake_snap_sort(mb_lake_snap *s)
 int
 mb_lake_snap_load(mb_lake *l, int64_t version, mb_lake_snap *s)
 {
-	mb_buf ck = {0};
+	mb_buf ck = {0}, vs = {0}, name = {0};
 	mb_lake_commit c;
-	int64_t latest, v, from = 0;
+	mb_lake_walk w;
+	int64_t latest, lo, hi, from = 0;
 	long k;
+	int step;
 
 	mb_lake_snap_init(s);
-	if ((latest = mb_lake_latest(l, &ck)) == -2) {
+	if ((latest = mb_lake_list(l, &vs, &ck)) == -2) {
 		mb_buf_free(&ck);
+		mb_buf_free(&vs);
 		return -1;
 	}
 	if (version < 0)
 		version = latest;
 	if (version > latest) {
 		mb_buf_free(&ck);
+		mb_buf_free(&vs);
 		if (latest < 0)
 			return mb_seterr("no version %" PRId64
 			    " (nothing committed yet)", version);
@@ -611,15 +718,25 @@ mb_lake_snap_load(mb_lake *l, int64_t version, mb_lake_snap *s)
 		break;
 	}
 	mb_buf_free(&ck);
-	for (v = from; v <= version; v++) {
-		if (read_log_file(l, v, 0, &c) == -1) {
-			report(l, "log entry %" PRId64 ": %s", v, mb_errmsg());
+	mb_lake_walk_init(&w, &vs, from, version);
+	while ((step = mb_lake_walk_next(&w, &lo, &hi)) != 0) {
+		if (step == MB_LAKE_GAP) {
+			report(l, "%s: missing", mb_lake_entries_name(&name,
+			    lo, hi));
+			s->damaged += hi - lo + 1;
+			continue;
+		}
+		if (read_log_file(l, lo, 0, &c) == -1) {
+			report(l, "log entry %" PRId64 ": %s", lo,
+			    mb_errmsg());
 			s->damaged++;
 			continue;
 		}
 		mb_lake_snap_apply(s, &c);
 		mb_lake_commit_free(&c);
 	}
+	mb_buf_free(&vs);
+	mb_buf_free(&name);
 	if (s->version < version)	/* the newest entry was damaged */
 		s->version = version;
 	mb_lake_snap_sort(s);
@@ -700,16 +817,20 @@ int
 mb_lake_check(mb_lake *l)
 {
 	mb_lake_snap s;
-	int n;
+	int64_t n, v;
 
 	if (mb_lake_snap_load(l, -1, &s) == -1)
 		return -1;
 	n = s.damaged;
+	v = s.version;
 	mb_lake_snap_free(&s);
 	if (n > 0)
-		return mb_seterr("the log is damaged (%d %s); nothing was "
-		    "written: mb-lake verify names the damage, mb-lake repair "
-		    "mends it", n, n == 1 ? "entry" : "entries");
+		return mb_seterr("the log is damaged (%" PRId64 " %s); nothing "
+		    "was written: mb-lake verify names the damage, mb-lake "
+		    "repair mends it", n, n == 1 ? "entry" : "entries");
+	if (v == INT64_MAX)
+		return mb_seterr("version %" PRId64 " is the last a log can "
+		    "hold; nothing was written", v);
 	return 0;
 }
 
@@ -717,19 +838,28 @@ int64_t
 mb_lake_version_at(mb_lake *l, int64_t ms)
 {
 	mb_lake_commit c;
-	int64_t v, t;
+	mb_buf vs = {0};
+	const int64_t *v;
+	int64_t t, found = -1;
+	size_t i;
 
-	if ((v = mb_lake_latest(l, NULL)) == -2)
+	if (mb_lake_list(l, &vs, NULL) == -2) {
+		mb_buf_free(&vs);
 		return -2;
-	for (; v >= 0; v--) {
-		if (mb_lake_commit_read(l, v, &c) == -1)
+	}
+	v = (const int64_t *)(const void *)vs.p;
+	for (i = vs.len / sizeof(int64_t); i-- > 0;) {
+		if (mb_lake_commit_read(l, v[i], &c) == -1)
 			continue;
 		t = c.time;
 		mb_lake_commit_free(&c);
-		if (t <= ms)
-			return v;
+		if (t <= ms) {
+			found = v[i];
+			break;
+		}
 	}
-	return -1;
+	mb_buf_free(&vs);
+	return found;
 }
 
 /* ---- writing the log --------------------------------------------------- */

@@ -69,7 +69,7 @@ typedef struct mb_lake_snap {
 	char *pcols;		/* NULL when there is no commit */
 	mb_lake_file *files;
 	size_t n, cap;
-	int damaged;		/* log entries that could not be applied */
+	int64_t damaged;	/* log entries that could not be applied */
 	int64_t from;		/* the checkpoint it came from, or -1 */
 	/* private: path -> index */
 	size_t *idx;
@@ -87,6 +87,36 @@ void mb_lake_close(mb_lake *l);
  * read error.  When ckpts is not NULL it gets the checkpoint versions,
  * ascending, as int64_t in a buffer. */
 int64_t mb_lake_latest(mb_lake *l, mb_buf *ckpts);
+/*
+ * The versions of the log's entries in *vers and of its checkpoints in
+ * *ckpts (either may be NULL), ascending, as int64_t in a buffer: one
+ * listing of the folder, so that time and memory follow the number of log
+ * files, never the version numbers.  When the entries have a gap, the
+ * folder is listed once more, so that an entry a concurrent writer made
+ * while the first listing ran is not taken for a missing one.  Returns
+ * the newest entry's version, -1 when there is none, -2 on a read error.
+ */
+int64_t mb_lake_list(mb_lake *l, mb_buf *vers, mb_buf *ckpts);
+
+/*
+ * Steps through versions from..to of a log listed by mb_lake_list(): each
+ * entry there is (MB_LAKE_ENTRY, *lo = *hi = its version) and each run of
+ * versions that has none (MB_LAKE_GAP, *lo..*hi), in order; 0 at the end.
+ * A gap is one step however many versions it spans.
+ */
+enum { MB_LAKE_ENTRY = 1, MB_LAKE_GAP = 2 };
+typedef struct mb_lake_walk {
+	const int64_t *v;
+	size_t n, i;
+	int64_t next, to;
+	int done;
+} mb_lake_walk;
+void mb_lake_walk_init(mb_lake_walk *w, const mb_buf *vers, int64_t from,
+    int64_t to);
+int mb_lake_walk_next(mb_lake_walk *w, int64_t *lo, int64_t *hi);
+/* "log entry 5" or "log entries 5 to 9" in b (reset first); b's text. */
+const char *mb_lake_entries_name(mb_buf *b, int64_t lo, int64_t hi);
+
 /* Reads log entry v.  -1 when it is missing (errno ENOENT) or garbled. */
 int mb_lake_commit_read(mb_lake *l, int64_t v, mb_lake_commit *c);
 void mb_lake_commit_free(mb_lake_commit *c);
@@ -95,7 +125,8 @@ int mb_lake_commit_parse(const char *p, size_t n, mb_lake_commit *c);
 
 /* The snapshot at `version` (-1: the newest): the nearest checkpoint, then
  * the entries after it.  Entries that are missing or garbled are reported
- * to onerr, counted in s->damaged and skipped. */
+ * to onerr (a run of missing ones in one report), counted in s->damaged
+ * and skipped. */
 int mb_lake_snap_load(mb_lake *l, int64_t version, mb_lake_snap *s);
 void mb_lake_snap_init(mb_lake_snap *s);
 void mb_lake_snap_apply(mb_lake_snap *s, const mb_lake_commit *c);
@@ -121,7 +152,8 @@ int mb_lake_manifest_write(mb_lake *l);
 int mb_lake_manifest_update(mb_lake *l);
 /* Checks that the newest snapshot can be read whole (no log entry after
  * its checkpoint is missing or garbled), as a writer must before it
- * commits.  Each damaged entry goes to onerr; -1 with mb_errmsg() when
+ * commits, and that the log has a version left for it.  Each damaged
+ * entry (or run of missing ones) goes to onerr; -1 with mb_errmsg() when
  * there is one. */
 int mb_lake_check(mb_lake *l);
 
