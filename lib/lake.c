@@ -107,6 +107,10 @@ report(mb_lake *l, const char *fmt, ...)
 	mb_buf_free(&b);
 }
 
+/* The greatest version entry_name() takes: the next one is not a log
+ * entry, so a writer at it refuses (mb_lake_check). */
+#define VERSION_LAST ((INT64_MAX - 9) / 10 * 10 + 9)
+
 /* A log file name: 20 digits, then ".json" (ckpt 0) or ".checkpoint.json"
  * (ckpt 1).  Returns the version or -1. */
 static int64_t
@@ -828,7 +832,7 @@ mb_lake_check(mb_lake *l)
 		return mb_seterr("the log is damaged (%" PRId64 " %s); nothing "
 		    "was written: mb-lake verify names the damage, mb-lake "
 		    "repair mends it", n, n == 1 ? "entry" : "entries");
-	if (v == INT64_MAX)
+	if (v >= VERSION_LAST)
 		return mb_seterr("version %" PRId64 " is the last a log can "
 		    "hold; nothing was written", v);
 	return 0;

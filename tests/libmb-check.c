@@ -11,10 +11,13 @@
  *   libmb-check width          each line: its width in terminal columns
  *   libmb-check flat SEP       each line an object: its leaves, "key\tvalue"
  *   libmb-check jarr           the input a JSON array: its elements and breaks
+ *   libmb-check walk           "FROM TO V..." a log's versions: the steps of
+ *                              mb_lake_walk over FROM..TO
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "lake.h"
 #include "mb.h"
 
 static const char *tname[] = { "none", "null", "bool", "num", "str", "obj", "arr" };
@@ -186,6 +189,35 @@ do_flat(const mb_line *l, const char *sep, mb_buf *o)
 	mb_buf_adds(o, "--\n");
 }
 
+static void
+do_walk(const mb_line *l, mb_buf *o)
+{
+	mb_buf line = { 0 }, vs = { 0 };
+	mb_lake_walk w;
+	int64_t from, to, v, lo, hi;
+	char *p, *end;
+	int step;
+
+	mb_buf_add(&line, l->p, l->len);
+	p = mb_buf_cstr(&line);
+	from = strtoll(p, &p, 10);
+	to = strtoll(p, &p, 10);
+	while (v = strtoll(p, &end, 10), end != p) {
+		mb_buf_add(&vs, &v, sizeof(v));
+		p = end;
+	}
+	mb_lake_walk_init(&w, &vs, from, to);
+	while ((step = mb_lake_walk_next(&w, &lo, &hi)) != 0)
+		if (step == MB_LAKE_ENTRY)
+			mb_buf_printf(o, " %lld", (long long)lo);
+		else
+			mb_buf_printf(o, " [%lld-%lld]", (long long)lo,
+			    (long long)hi);
+	mb_buf_adds(o, "\n");
+	mb_buf_free(&line);
+	mb_buf_free(&vs);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -219,6 +251,8 @@ main(int argc, char *argv[])
 			do_time(&l, &o);
 		else if (strcmp(mode, "dec") == 0)
 			do_dec(&l, &o);
+		else if (strcmp(mode, "walk") == 0)
+			do_walk(&l, &o);
 		else if (strcmp(mode, "width") == 0)
 			mb_buf_printf(&o, "%zu\n", mb_utf8_width(l.p, l.len));
 		else if (strcmp(mode, "flat") == 0 && argc > 2)

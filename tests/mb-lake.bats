@@ -314,6 +314,82 @@ part-00000000000000000001-0002.ndjson.zst"
 	assert_output 50000
 }
 
+# capped CMD...: CMD with 20 s to run and its output (stderr, then the
+# buffered stdout) cut at 20 lines, then its status: a reader that walks
+# every version number up to a stray entry's fails here instead of
+# filling the memory with millions of lines.
+capped() {
+	timeout 20 "$@" 2>&1 | head -n 20
+	echo "status ${PIPESTATUS[0]}"
+}
+
+@test "a stray log entry far ahead: one range, at once; repair mends it" {
+	mb-write -p region "$D" <"$IN"
+	echo '{"region":"EU"}' | mb-write "$D"
+	echo '{}' >"$D/_mb_log/00000000009999999999.json"
+	T='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z'
+	run capped mb-lake log "$D"
+	assert_output --regexp "^mb-lake: $D: log entries 2 to 9999999998: missing
+mb-lake: $D: log entry 9999999999: no commitInfo
+VERSION   TIME                      OPERATION           FILES\+  FILES-    RECORDS\+    RECORDS-
+0         $T  WRITE                    5       0           8           0
+1         $T  WRITE                    1       0           1           0
+status 1$"
+	run capped mb-lake verify "$D"
+	assert_output "_mb_log/00000000000000000002.json to _mb_log/00000000009999999998.json: missing
+_mb_log/00000000009999999999.json: no commitInfo
+verify: version 9999999999, 6 files, 9 records: 2 problems, 0 orphans
+verify: writers refuse a damaged log; mb-lake repair $D makes the snapshot without the damaged entries the dataset's state
+status 1"
+	run capped mb-lake vacuum -n --retain 0s "$D"
+	assert_output "mb-lake: $D: the log is damaged; vacuum deletes nothing (run mb-lake verify)
+status 1"
+	run capped mb-lake stats "$D"
+	assert_output "mb-lake: $D: log entries 2 to 9999999998: missing
+mb-lake: $D: log entry 9999999999: no commitInfo
+version     9999999999
+records     9
+files       6
+partitions  5
+bytes       $(mb-lake stats "$D" 2>/dev/null | awk '$1 == "bytes" { print $2 }')
+compressed  $(mb-lake stats "$D" 2>/dev/null | awk '$1 == "compressed" { print $2 }')
+status 1"
+	run capped mb-write "$D" <"$IN"
+	assert_output "mb-write: $D: log entries 2 to 9999999998: missing
+mb-write: $D: log entry 9999999999: no commitInfo
+mb-write: $D: the log is damaged (9999999998 entries); nothing was written: mb-lake verify names the damage, mb-lake repair mends it
+status 1"
+	# repair: a checkpoint at 9999999999 of the snapshot readers print;
+	# the entries before it are history from then on.
+	run capped mb-lake repair "$D"
+	assert_output "log entries 2 to 9999999998: missing
+log entry 9999999999: no commitInfo
+repair: checkpoint 9999999999, 6 files, 9 records, without 9999999998 damaged entries
+status 0"
+	run capped mb-lake verify "$D"
+	assert_output "_mb_log/00000000000000000002.json to _mb_log/00000000009999999998.json: missing (before checkpoint 9999999999: only --as-of an older version is affected)
+_mb_log/00000000009999999999.json: no commitInfo (checkpoint 9999999999 stands for it)
+verify: version 9999999999, 6 files, 9 records: 0 problems, 0 orphans
+status 0"
+	# Writers accept it, and keep the dataset's partition columns (the
+	# newest entry cannot be read; the checkpoint has them).
+	run capped mb-write "$D" <<<'{"region":"US"}'
+	assert_output "status 0"
+	run ls "$D/region=US"
+	assert_output "part-00000000000000000000-0002.ndjson.zst
+part-00000000010000000000-0001.ndjson.zst"
+	run capped mb-lake log "$D"
+	assert_output --regexp "^mb-lake: $D: log entries 2 to 9999999998: missing \(before checkpoint 10000000000\)
+mb-lake: $D: log entry 9999999999: no commitInfo \(before checkpoint 10000000000\)
+VERSION .*
+0 .*
+1 .*
+10000000000  $T  WRITE                    1       0           1           0
+status 0$"
+	run bash -c "mb-cat '$D' | wc -l"
+	assert_output 10
+}
+
 @test "vacuum refuses to work on a damaged log" {
 	mb-write "$D" <"$IN"
 	mb-write "$D" <"$IN"
