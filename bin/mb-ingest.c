@@ -31,11 +31,14 @@ static struct {
 	char delim;
 	size_t maxline;
 	const char *quarantine, *checkpoint;
+	const char *source;	/* --source: the name in _source */
+	int offsets;		/* --offsets: lines start [PART:]OFFSET<tab> */
 	int flatten, stats, progress;
 	double watch;
 	int infer;		/* MB_CSV_INFER_* */
 	size_t sample;
-} opt = { F_AUTO, 0, 0, NULL, NULL, 0, 0, 0, 0, MB_CSV_INFER_COLUMNS, 1000 };
+} opt = { F_AUTO, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, MB_CSV_INFER_COLUMNS,
+    1000 };
 
 static struct {
 	uint64_t lines, records, malformed, blank, bytes;
@@ -349,6 +352,99 @@ read_ndjson(mb_in *in, const char *file, pstate *ps)
 		if ((++k & 4095) == 0)
 			progress(in, ps->done0, ps->total, ps->t0, 0);
 	}
+	return r;
+}
+
+/*
+ * --offsets: a broker consumer prints each message as [PART:]OFFSET, a
+ * tab, then the message (kcat -f '%p:%o\t%s\n'); the offset becomes
+ * _offset and the partition is added to _source as LABEL/PART, so that
+ * (_source, _offset) names one message of the broker.  A line without
+ * the prefix is a bad record at its line number.
+ */
+static int
+offset_prefix(const char *p, size_t n, size_t *plen, uint64_t *off,
+    size_t *skip)
+{
+	size_t i = 0, d;
+	uint64_t v = 0;
+
+	*plen = 0;
+	for (;;) {
+		for (d = i; i < n && p[i] >= '0' && p[i] <= '9' && i - d < 19; i++)
+			v = v * 10 + (uint64_t)(p[i] - '0');
+		if (i == d || i == n)
+			return -1;
+		if (p[i] == ':' && *plen == 0 && d == 0) {
+			*plen = i;
+			v = 0;
+			i++;
+			continue;
+		}
+		if (p[i] != '\t')
+			return -1;
+		*off = v;
+		*skip = i + 1;
+		return 0;
+	}
+}
+
+static int
+read_offsets(mb_in *in, const char *file)
+{
+	mb_buf part = { 0 };
+	mb_line l;
+	uint64_t off;
+	size_t plen, skip;
+	int r, lin, haspart = 0;
+
+	while ((r = mb_in_line(in, &l)) == 1) {
+		st.lines++;
+		if (l.toolong) {
+			bad(file, l.p, l.len, l.lineno, l.hash, NULL, l.full_len);
+			continue;
+		}
+		if (blank(l.p, l.len)) {
+			st.blank++;
+			continue;
+		}
+		if (offset_prefix(l.p, l.len, &plen, &off, &skip) < 0) {
+			if (haspart) {
+				src_json.len = 0;
+				mb_buf_json_str(&src_json, opt.source,
+				    strlen(opt.source));
+				haspart = 0;
+			}
+			bad(file, l.p, l.len, l.lineno, mb_hash(l.p, l.len),
+			    "--offsets: the line does not start with "
+			    "[PARTITION:]OFFSET and a tab", 0);
+			continue;
+		}
+		if (plen > 0 && (!haspart || part.len != plen ||
+		    memcmp(part.p, l.p, plen) != 0)) {
+			mb_buf_reset(&part);
+			mb_buf_adds(&part, opt.source);
+			mb_buf_addc(&part, '/');
+			mb_buf_add(&part, l.p, plen);
+			src_json.len = 0;
+			mb_buf_json_str(&src_json, part.p, part.len);
+			mb_buf_reset(&part);
+			mb_buf_add(&part, l.p, plen);
+			haspart = 1;
+		} else if (plen == 0 && haspart) {
+			src_json.len = 0;
+			mb_buf_json_str(&src_json, opt.source,
+			    strlen(opt.source));
+			haspart = 0;
+		}
+		if (mb_json_check_line(l.p + skip, l.len - skip, &lin) < 0)
+			bad(file, l.p + skip, l.len - skip, off,
+			    mb_hash(l.p + skip, l.len - skip), mb_errmsg(), 0);
+		else
+			good(file, l.p + skip, l.len - skip, off,
+			    mb_hash(l.p + skip, l.len - skip), lin);
+	}
+	mb_buf_free(&part);
 	return r;
 }
 
@@ -989,10 +1085,14 @@ ingest(const char *file, pstate *ps)
 		mb_in_set_wait_newline(in, 1);
 	cur_in = in;
 	src_json.len = 0;
+	if (opt.source != NULL)
+		file = opt.source;
 	mb_buf_json_str(&src_json, file, strlen(file));
-	if (!skip)
+	if (!skip && !opt.offsets)
 		f = sniff(in, f);
-	if (f == F_CSV || f == F_AUTO)
+	if (opt.offsets)
+		r = read_offsets(in, file);
+	else if (f == F_CSV || f == F_AUTO)
 		r = read_csv(in, file, skip ? header.p : NULL, header.len, ps);
 	else if (f == F_ARRAY)
 		r = read_array(in, file, ps);
@@ -1145,6 +1245,7 @@ usage(FILE *f)
 	    "                 [--types NAME=TYPE,...] [--schema FILE]\n"
 	    "                 [--infer none|values|columns] [--sample N]\n"
 	    "                 [--quarantine FILE] [--checkpoint FILE [--watch SECONDS]]\n"
+	    "                 [--source LABEL [--offsets]]\n"
 	    "                 [--flatten] [--max-line SIZE] [--stats] [--progress] [-q]\n"
 	    "                 [file | dir | -] ...\n");
 }
@@ -1168,6 +1269,10 @@ help(void)
 	    "  --checkpoint FILE   remember what was read; a rerun reads only what is new\n"
 	    "  --watch SECONDS     with --checkpoint: poll for new files and lines until\n"
 	    "                      SIGINT or SIGTERM\n"
+	    "  --source LABEL      _source is LABEL (a broker, topic): one input only\n"
+	    "  --offsets           with --source: NDJSON lines start [PART:]OFFSET and a\n"
+	    "                      tab (kcat -f '%%p:%%o\\t%%s\\n'); _offset is OFFSET,\n"
+	    "                      _source LABEL/PART\n"
 	    "  --flatten           nested objects become dotted keys (a.b.c)\n"
 	    "  --max-line SIZE     longest line kept whole (default 64M)\n"
 	    "  --stats             counts and MB/s on stderr at the end\n"
@@ -1202,11 +1307,13 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "infer", required_argument, NULL, 'i' },
 		{ "max-line", required_argument, NULL, 'm' },
+		{ "offsets", no_argument, NULL, 'O' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "quarantine", required_argument, NULL, 'Q' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "sample", required_argument, NULL, 'S' },
 		{ "schema", required_argument, NULL, 'J' },
+		{ "source", required_argument, NULL, 'L' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "types", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1264,8 +1371,16 @@ main(int argc, char *argv[])
 		case 'J':
 			add_schema(optarg);
 			break;
+		case 'L':
+			if (*optarg == '\0')
+				mb_die(MB_EXIT_USAGE, "--source: an empty label");
+			opt.source = optarg;
+			break;
 		case 'm':
 			opt.maxline = mb_opt_size("--max-line", optarg);
+			break;
+		case 'O':
+			opt.offsets = 1;
 			break;
 		case 'p':
 			opt.progress = isatty(STDERR_FILENO);
@@ -1302,6 +1417,13 @@ main(int argc, char *argv[])
 		argc = 1;
 		argv = stdin_only;
 	}
+	if (opt.offsets && opt.source == NULL)
+		mb_die(MB_EXIT_USAGE, "--offsets needs --source (the name of what the offsets count)");
+	if (opt.offsets && opt.format != F_AUTO && opt.format != F_NDJSON)
+		mb_die(MB_EXIT_USAGE, "--offsets reads NDJSON messages, not --format csv or json");
+	if (opt.source != NULL && (argc > 1 || opt.watch > 0))
+		mb_die(MB_EXIT_USAGE, "--source names one input (a broker's stream), not several "
+		    "files or --watch");
 	if (opt.watch > 0 && opt.checkpoint == NULL)
 		mb_die(MB_EXIT_USAGE, "--watch needs --checkpoint (it is what tells new from old)");
 	if (opt.checkpoint) {

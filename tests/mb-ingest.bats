@@ -713,3 +713,51 @@ EOF
 	assert_failure 1
 	assert_equal "$stderr" "mb-ingest: write error on standard output: No space left on device"
 }
+
+@test "--source LABEL: _source names the broker stream, _offset counts its lines" {
+	run mbrun mb-ingest --source mqtt:shop/orders - < orders.ndjson
+	assert_success
+	assert_output - <<'EOF2'
+{"order_id":"A1","amount":12.50,"_source":"mqtt:shop/orders","_offset":1,"_ingested_at":"T","_hash":"47875fd6f8eb083c"}
+{"order_id":"A2","amount":3,"_source":"mqtt:shop/orders","_offset":2,"_ingested_at":"T","_hash":"c443ca98f7fb2c67"}
+EOF2
+	[ "$(stderr_of_mbrun)" = "" ]
+}
+
+@test "--offsets: kcat's PARTITION:OFFSET<tab> prefix becomes _source LABEL/PARTITION and _offset" {
+	printf '3:17\t{"a":1}\n3:18\t{"a":2}\n0:5\t{"a":3}\n19\t{"b":1}\n\n' > "$BATS_TEST_TMPDIR/in"
+	run mbrun mb-ingest --source kafka:orders --offsets "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output - <<'EOF2'
+{"a":1,"_source":"kafka:orders/3","_offset":17,"_ingested_at":"T","_hash":"c5e3762ffc8453c6"}
+{"a":2,"_source":"kafka:orders/3","_offset":18,"_ingested_at":"T","_hash":"12c7c1dc69f1e404"}
+{"a":3,"_source":"kafka:orders/0","_offset":5,"_ingested_at":"T","_hash":"73ef164be41cf971"}
+{"b":1,"_source":"kafka:orders","_offset":19,"_ingested_at":"T","_hash":"72d252a24860d7c2"}
+EOF2
+	[ "$(stderr_of_mbrun)" = "" ]
+}
+
+@test "--offsets: a line without the prefix, and a message that is not JSON, are quarantined with where they were" {
+	printf '1:7\tnot json\n{"c":1}\n1:8\t{"c":2}\n' > "$BATS_TEST_TMPDIR/in"
+	run mbrun mb-ingest --source kafka:t --offsets --quarantine "$BATS_TEST_TMPDIR/q" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output '{"c":2,"_source":"kafka:t/1","_offset":8,"_ingested_at":"T","_hash":"d40109fbae72cadc"}'
+	run strip_time < "$BATS_TEST_TMPDIR/q"
+	assert_output - <<'EOF2'
+{"_raw":"not json","_errors":[{"rule":"parse","field":null,"message":"column 1: expected a JSON object ('{')"}],"_source":"kafka:t/1","_offset":7,"_ingested_at":"T","_hash":"f5224e87f2f70f66"}
+{"_raw":"{\"c\":1}","_errors":[{"rule":"parse","field":null,"message":"--offsets: the line does not start with [PARTITION:]OFFSET and a tab"}],"_source":"kafka:t","_offset":2,"_ingested_at":"T","_hash":"765fa8f60d355ac3"}
+EOF2
+}
+
+@test "--source and --offsets: usage errors are status 2" {
+	run mb-ingest --offsets -
+	assert_failure 2
+	assert_output --partial "--offsets needs --source"
+	run mb-ingest --source x orders.ndjson orders.ndjson
+	assert_failure 2
+	assert_output --partial "--source names one input"
+	run mb-ingest --source x --offsets --format csv -
+	assert_failure 2
+	run mb-ingest --source '' -
+	assert_failure 2
+}
