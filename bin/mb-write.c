@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lake.h"
+#include "lake_merge.h"
 
 static const char *dir;
 static int made;		/* a commit was made by this run */
@@ -39,13 +40,18 @@ static struct {
 	char err[512];
 } bg = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
+static mb_lake_merge *merge;	/* --merge-on */
+static int ignore_matched;	/* --when-matched ignore */
+static uint64_t nsame, nkept;	/* records there already; kept old ones */
+
 static void
 usage(FILE *f, int status)
 {
 	fprintf(f,
 	    "usage: mb-write [-qrt] [-p col[,col...]] [-m append|overwrite] "
 	    "[-l level]\n"
-	    "                [-n records] [-i seconds] [--max-file-bytes size] "
+	    "                [-n records] [-i seconds] [--max-file-bytes size]\n"
+	    "                [-k key[,key...] [--when-matched update|ignore]] "
 	    "DIR [file ...]\n");
 	if (f == stdout)
 		fprintf(f,
@@ -61,6 +67,10 @@ usage(FILE *f, int status)
 		    "  -t, --tee                 pass every record on to stdout\n"
 		    "  -n, --commit-every N      commit every N records\n"
 		    "  -i, --commit-interval S   commit every S seconds\n"
+		    "  -k, --merge-on KEYS       a record whose key is in the "
+		    "dataset replaces it\n"
+		    "      --when-matched ACT    update (default) or ignore "
+		    "(keep the old one)\n"
 		    "  -q, --quiet               no warnings\n"
 		    "  -h, --help                this help\n"
 		    "  -V, --version             the version\n");
@@ -87,13 +97,66 @@ on_out_error(int err)
 static void
 commit(mb_lake_writer *w, enum mb_lake_mode mode, int force)
 {
+	const mb_lake_file *rm = NULL;
+	long nrm = 0;
+	int64_t v;
+
 	if (mb_lake_writer_pending(w) == 0 && !force)
 		return;
 	made = 1;
-	if (mb_lake_writer_commit(w, mode, NULL, NULL, 0, force) == -1) {
+	if (merge != NULL) {
+		mode = MB_LAKE_MERGE;
+		if ((nrm = mb_lake_merge_prepare(merge, w, &rm)) == -1) {
+			mb_err("%s: merge: %s", dir, mb_errmsg());
+			mb_lake_writer_abort(w);
+			exit(MB_EXIT_FAIL);
+		}
+	}
+	if ((v = mb_lake_writer_commit(w, mode, NULL, rm, (size_t)nrm,
+	    force)) == -1) {
 		mb_err("%s: commit: %s", dir, mb_errmsg());
 		mb_lake_writer_abort(w);
 		exit(MB_EXIT_FAIL);
+	}
+	if (merge != NULL && mb_lake_merge_done(merge, v) == -1) {
+		mb_err("%s: key index: %s", dir, mb_errmsg());
+		exit(MB_EXIT_FAIL);
+	}
+}
+
+/*
+ * --merge-on: 1 when the record is to be written (a new key, or one that
+ * replaces the dataset's), 0 when it is skipped (its key is there with the
+ * same bytes, or --when-matched ignore), -1 when it has no key.  A key met
+ * twice in one batch commits the batch first, so that the later record
+ * replaces the earlier one.
+ */
+static int
+merge_record(mb_lake_writer *w, enum mb_lake_mode mode, const char *p,
+    size_t n)
+{
+	switch (mb_lake_merge_look(merge, p, n)) {
+	case -1:
+		return -1;
+	case MB_MERGE_SAME:
+		nsame++;
+		return 0;
+	case MB_MERGE_BATCH:
+		if (ignore_matched) {
+			nkept++;
+			return 0;
+		}
+		commit(w, mode, 0);
+		return merge_record(w, mode, p, n);
+	case MB_MERGE_UPDATE:
+		if (ignore_matched) {
+			nkept++;
+			return 0;
+		}
+		/* FALLTHROUGH */
+	default:
+		mb_lake_merge_take(merge);
+		return 1;
 	}
 }
 
@@ -273,12 +336,14 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "max-file-bytes", required_argument, NULL, 'M' },
+		{ "merge-on", required_argument, NULL, 'k' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "partition-by", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "replace-partitions", no_argument, NULL, 'r' },
 		{ "tee", no_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "when-matched", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 }
 	};
 	enum mb_lake_mode mode = MB_LAKE_APPEND;
@@ -286,7 +351,7 @@ main(int argc, char *argv[])
 	    .tool = "mb-write " MB_VERSION };
 	mb_buf cols = {0}, have = {0};
 	const char **colv = NULL, *in_stdin[] = { "-", NULL }, **inputs, *p;
-	const char *pby = NULL;
+	const char *pby = NULL, *mkeys = NULL;
 	uint64_t every = 0;
 	double interval = 0;
 	int64_t latest, deadline = 0, now;
@@ -299,7 +364,7 @@ main(int argc, char *argv[])
 	int c, i, ncols, r, status = MB_EXIT_OK, replace = 0;
 
 	mb_prog_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "hi:l:m:n:p:qrtV", longopts,
+	while ((c = getopt_long(argc, argv, "hi:k:l:m:n:p:qrtV", longopts,
 	    NULL)) != -1)
 		switch (c) {
 		case 'h':
@@ -308,6 +373,9 @@ main(int argc, char *argv[])
 		case 'i':
 			interval = mb_opt_double("--commit-interval", optarg,
 			    0.001, 86400.0 * 365);
+			break;
+		case 'k':
+			mkeys = optarg;
 			break;
 		case 'l':
 			o.level = (int)mb_opt_int("--level", optarg, 1, 19);
@@ -347,6 +415,17 @@ main(int argc, char *argv[])
 			printf("mb-write %s\n", MB_VERSION);
 			fflush(stdout);
 			return mb_finish(MB_EXIT_OK);
+		case 'W':
+			if (strcmp(optarg, "update") == 0)
+				ignore_matched = 0;
+			else if (strcmp(optarg, "ignore") == 0)
+				ignore_matched = 1;
+			else {
+				mb_err("--when-matched: '%s' is not update or "
+				    "ignore", optarg);
+				usage(stderr, MB_EXIT_USAGE);
+			}
+			break;
 		default:
 			usage(stderr, MB_EXIT_USAGE);
 		}
@@ -367,6 +446,10 @@ main(int argc, char *argv[])
 	if (mode != MB_LAKE_APPEND && (every > 0 || interval > 0)) {
 		mb_err("--commit-every and --commit-interval need --mode "
 		    "append");
+		usage(stderr, MB_EXIT_USAGE);
+	}
+	if (mkeys != NULL && mode != MB_LAKE_APPEND) {
+		mb_err("--merge-on needs --mode append");
 		usage(stderr, MB_EXIT_USAGE);
 	}
 	if (pby != NULL && (ncols = split_cols(pby, &cols)) == -1) {
@@ -412,10 +495,18 @@ main(int argc, char *argv[])
 	/* The columns were checked above: what fails here is the dataset. */
 	if ((w = mb_lake_writer_new(l, &o)) == NULL)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
-	/* A stream's second writer, that fills while the first commits. */
-	if ((interval > 0 || every > 0) &&
+	/* A stream's second writer, that fills while the first commits;
+	 * a merge commits in line (it reads the index before and after). */
+	if ((interval > 0 || every > 0) && mkeys == NULL &&
 	    (w2 = mb_lake_writer_new(l, &o)) == NULL)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());
+	if (mkeys != NULL) {
+		if ((merge = mb_lake_merge_new(l, mkeys)) == NULL)
+			mb_die(MB_EXIT_USAGE, "--merge-on: %s", mb_errmsg());
+		if (mb_lake_merge_sync(merge) == -1)
+			mb_die(MB_EXIT_FAIL, "%s: key index: %s", dir,
+			    mb_errmsg());
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onsig;	/* no SA_RESTART: a blocked read returns */
@@ -474,6 +565,22 @@ main(int argc, char *argv[])
 				mb_in_close(src);
 				goto fail;
 			}
+			if (merge != NULL && (r = merge_record(w, mode, p,
+			    n)) != 1) {
+				if (r == 0)
+					continue;
+				if (mb_json_check_object(p, n) == -1)
+					not_ndjson(dir, mb_in_name(src),
+					    line.lineno, p, n);
+				else
+					mb_err("%s: %s:%llu: --merge-on: %s",
+					    dir, mb_in_name(src),
+					    (unsigned long long)line.lineno,
+					    mb_errmsg());
+				status = MB_EXIT_FAIL;
+				mb_in_close(src);
+				goto fail;
+			}
 			if (tee) {
 				mb_out(p, n);
 				mb_out("\n", 1);
@@ -503,11 +610,23 @@ main(int argc, char *argv[])
 	commit(w, mode, !made && (mode == MB_LAKE_OVERWRITE || latest < 0));
 	if (outerr != 0 && outerr != EPIPE)
 		status = MB_EXIT_FAIL;
+	if (merge != NULL) {
+		if (mb_lake_merge_save(merge) == -1)
+			mb_warn("%s: key index not saved (the next run builds "
+			    "it again): %s", dir, mb_errmsg());
+		if (nsame > 0 || nkept > 0 || mb_lake_merge_replaced(merge) > 0)
+			mb_warn("%s: --merge-on %s: %llu records there already, "
+			    "%llu replaced, %llu kept by --when-matched ignore",
+			    dir, mkeys, (unsigned long long)nsame,
+			    (unsigned long long)mb_lake_merge_replaced(merge),
+			    (unsigned long long)nkept);
+	}
 fail:
 	/* A commit under way ends as it would have; parts not committed
 	 * (after an error) are deleted. */
 	if (bg_join() == -1)
 		status = MB_EXIT_FAIL;
+	mb_lake_merge_free(merge);
 	mb_lake_writer_free(w);
 	mb_lake_writer_free(w2);
 	mb_lake_close(l);

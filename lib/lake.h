@@ -235,7 +235,9 @@ enum mb_lake_mode {
 	MB_LAKE_APPEND,
 	MB_LAKE_OVERWRITE,	/* removes the whole snapshot */
 	MB_LAKE_REPLACE,	/* removes the partitions written to */
-	MB_LAKE_COMPACT		/* removes the given files, which must exist */
+	MB_LAKE_COMPACT,	/* removes the given files, which must exist */
+	MB_LAKE_MERGE		/* the same, and the records added are new
+				 * data but for put_carry's (lake_merge.h) */
 };
 
 typedef struct mb_lake_wopts {
@@ -258,6 +260,11 @@ int mb_lake_writer_put(mb_lake_writer *w, const char *p, size_t n);
 /* Adds a record to a given partition (compaction). */
 int mb_lake_writer_put_part(mb_lake_writer *w, const char *pdir, size_t pdlen,
     const char *pvals, const char *p, size_t n);
+/* Adds a record carried over from a file that a MERGE commit removes:
+ * its part is marked as no new data (dataChange false), so that a
+ * follower (mb-cat --follow) does not print it again. */
+int mb_lake_writer_put_carry(mb_lake_writer *w, const char *pdir,
+    size_t pdlen, const char *pvals, const char *p, size_t n);
 /* Records added since the last commit. */
 uint64_t mb_lake_writer_pending(const mb_lake_writer *w);
 /*

@@ -73,6 +73,7 @@ struct part {
 	uint64_t frames;	/* queued */
 	mb_buf pend;
 	uint64_t used;		/* LRU clock */
+	int carry;		/* records carried over by a MERGE */
 };
 
 /* One frame to compress and write to fd; with close, then fsync and
@@ -95,6 +96,7 @@ struct slot {
 	uint64_t ph;		/* of pdir */
 	long cur;		/* its open part, or -1 */
 	int checked;		/* its folder is no symbolic link */
+	int carry;		/* put_carry's: its parts are not new data */
 };
 
 enum { XF_NONE, XF_DATE, XF_MONTH, XF_YEAR };
@@ -817,6 +819,7 @@ slot_get(mb_lake_writer *w, const char *key, size_t klen, const char *pdir,
 	s->ph = mb_hash(pdir, len);
 	s->cur = -1;
 	s->checked = 0;
+	s->carry = 0;
 	w->nslots++;
 	map_put(w, w->nslots - 1);
 	w->last = (long)w->nslots - 1;
@@ -998,6 +1001,7 @@ open_part(mb_lake_writer *w, size_t si, const char *pvals)
 	pt->rel = mb_buf_cstr(&rel);
 	pt->pvals = pvals != NULL ? mb_xstrdup(pvals) : pvals_json(w);
 	pt->slot = si;
+	pt->carry = s->carry;
 	pt->fd = fd;
 	pt->k = mb_xcalloc(1, sizeof(*pt->k));
 	pt->k->rel = pt->rel;
@@ -1059,6 +1063,21 @@ mb_lake_writer_put_part(mb_lake_writer *w, const char *pdir, size_t pdlen,
 {
 	return add_line(w, slot_get(w, pdir, pdlen, pdir, pdlen), pvals, p,
 	    n);
+}
+
+int
+mb_lake_writer_put_carry(mb_lake_writer *w, const char *pdir, size_t pdlen,
+    const char *pvals, const char *p, size_t n)
+{
+	size_t si;
+
+	/* its own slots: a key that no partition's can be */
+	mb_buf_reset(&w->val);
+	mb_buf_addc(&w->val, '\001');
+	mb_buf_add(&w->val, pdir, pdlen);
+	si = slot_get(w, w->val.p, w->val.len, pdir, pdlen);
+	w->slots[si].carry = 1;
+	return add_line(w, si, pvals, p, n);
 }
 
 /* ---- commits ----------------------------------------------------------- */
@@ -1194,6 +1213,8 @@ mode_op(enum mb_lake_mode mode)
 		return "REPLACE PARTITIONS";
 	case MB_LAKE_COMPACT:
 		return "COMPACT";
+	case MB_LAKE_MERGE:
+		return "MERGE";
 	default:
 		return "WRITE";
 	}
@@ -1241,7 +1262,7 @@ entry_text(mb_lake_writer *w, mb_buf *b, int64_t v, const char *op,
 		f.cbytes = pt->k->cbytes;
 		f.xxh3 = pt->k->xxh3;
 		f.version = -1;
-		f.datachange = mode != MB_LAKE_COMPACT;
+		f.datachange = mode != MB_LAKE_COMPACT && !pt->carry;
 		mb_lake_file_json(b, "add", &f);
 	}
 	w->last_records = radd;
@@ -1290,7 +1311,7 @@ mb_lake_writer_commit(mb_lake_writer *w, enum mb_lake_mode mode,
 			}
 			free(drop);
 			drop = mb_xcalloc(snap.n + 1, sizeof(*drop));
-			if (mode == MB_LAKE_COMPACT) {
+			if (mode == MB_LAKE_COMPACT || mode == MB_LAKE_MERGE) {
 				for (i = 0; i < nrm; i++) {
 					j = mb_lake_snap_find(&snap,
 					    rm[i].path);
