@@ -27,6 +27,8 @@ DEPS_BUILD = gcc make pkg-config libc6-dev libjsmn-dev libcsv-dev \
 DEPS_TEST = bats bats-assert bats-support jq miller python3 xxhash time mandoc parallel \
 	chromium clang libclang-rt-14-dev openssl \
 	systemd man-db iproute2 openssh-server openssh-client rsync
+# tests/brokers.bats: real brokers on 127.0.0.1
+DEPS_TEST += mosquitto mosquitto-clients nats-server
 DEPS = $(DEPS_BUILD) $(DEPS_TEST)
 
 # Recursively expanded, so pkg-config runs only after `deps` installed it.

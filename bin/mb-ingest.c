@@ -437,7 +437,9 @@ read_offsets(mb_in *in, const char *file)
 			    strlen(opt.source));
 			haspart = 0;
 		}
-		if (mb_json_check_line(l.p + skip, l.len - skip, &lin) < 0)
+		if (blank(l.p + skip, l.len - skip))
+			st.blank++;
+		else if (mb_json_check_line(l.p + skip, l.len - skip, &lin) < 0)
 			bad(file, l.p + skip, l.len - skip, off,
 			    mb_hash(l.p + skip, l.len - skip), mb_errmsg(), 0);
 		else

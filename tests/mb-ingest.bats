@@ -725,7 +725,7 @@ EOF2
 }
 
 @test "--offsets: kcat's PARTITION:OFFSET<tab> prefix becomes _source LABEL/PARTITION and _offset" {
-	printf '3:17\t{"a":1}\n3:18\t{"a":2}\n0:5\t{"a":3}\n19\t{"b":1}\n\n' > "$BATS_TEST_TMPDIR/in"
+	printf '3:17\t{"a":1}\n3:18\t{"a":2}\n0:5\t{"a":3}\n4:1\t \n19\t{"b":1}\n\n' > "$BATS_TEST_TMPDIR/in"
 	run mbrun mb-ingest --source kafka:orders --offsets "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output - <<'EOF2'
