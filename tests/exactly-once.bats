@@ -135,7 +135,7 @@ stages() {
 					if (!(pid[i] in in_tree) && (ppid[i] in in_tree)) { in_tree[pid[i]] = 1; grew = 1 }
 			} while (grew)
 			for (i = 1; i <= NR; i++)
-				if ((pid[i] in in_tree) && comm[i] ~ /^(mb-|python3)/) print pid[i], comm[i]
+				if ((pid[i] in in_tree) && comm[i] ~ /^(mb-|python3)/ && comm[i] != "mb-lake") print pid[i], comm[i]
 		}'
 }
 
