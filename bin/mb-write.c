@@ -155,7 +155,6 @@ merge_record(mb_lake_writer *w, enum mb_lake_mode mode, const char *p,
 		}
 		/* FALLTHROUGH */
 	default:
-		mb_lake_merge_take(merge);
 		return 1;
 	}
 }
@@ -585,7 +584,8 @@ main(int argc, char *argv[])
 				mb_out(p, n);
 				mb_out("\n", 1);
 			}
-			if ((r = mb_lake_writer_put(w, p, n)) < 0) {
+			if ((r = merge != NULL ? mb_lake_merge_put(merge, w, p,
+			    n) : mb_lake_writer_put(w, p, n)) < 0) {
 				if (r == -2)
 					not_ndjson(dir, mb_in_name(src),
 					    line.lineno, p, n);

@@ -265,6 +265,9 @@ int mb_lake_writer_put_part(mb_lake_writer *w, const char *pdir, size_t pdlen,
  * follower (mb-cat --follow) does not print it again. */
 int mb_lake_writer_put_carry(mb_lake_writer *w, const char *pdir,
     size_t pdlen, const char *pvals, const char *p, size_t n);
+/* The part file, as a path in the dataset, that the last record added
+ * went into; it lives until the next commit or abort. */
+const char *mb_lake_writer_last_path(const mb_lake_writer *w);
 /* Records added since the last commit. */
 uint64_t mb_lake_writer_pending(const mb_lake_writer *w);
 /*

@@ -34,6 +34,12 @@ struct bent {
 	uint32_t used, matched;
 };
 
+/* A record written in the batch: its key and the part it went into. */
+struct pend {
+	uint64_t lo, hi, rh;
+	size_t path;		/* in the batch's paths */
+};
+
 struct mfile {
 	char *path;
 	mb_lake_file f;		/* from the snapshot; f.path NULL until seen */
@@ -60,6 +66,11 @@ struct mb_lake_merge {
 	struct bent last;	/* the last look's key; matched when in the index */
 	mb_lake_file *rmv;
 	size_t nrm;
+	struct pend *pend;
+	size_t npend, cappend;
+	char **paths;		/* the batch's parts */
+	size_t npaths;
+	const char *lastrel;	/* the writer's, for the last path */
 	int64_t version;
 	uint64_t readsince;	/* bytes of part files read since the save */
 	uint64_t replaced;
@@ -461,6 +472,10 @@ mb_lake_merge_free(mb_lake_merge *m)
 	free(m->tab);
 	free(m->bt);
 	free(m->rmv);
+	for (i = 0; i < m->npaths; i++)
+		free(m->paths[i]);
+	free(m->paths);
+	free(m->pend);
 	free(m->spec);
 	free(m->idxdir);
 	free(m->idxpath);
@@ -542,10 +557,40 @@ mb_lake_merge_look(mb_lake_merge *m, const char *p, size_t n)
 	return found ? MB_MERGE_UPDATE : MB_MERGE_NEW;
 }
 
-void
-mb_lake_merge_take(mb_lake_merge *m)
+/* A record of the batch went into the writer's last part: the index
+ * learns it after the commit without reading the part again. */
+static void
+placed(mb_lake_merge *m, mb_lake_writer *w, uint64_t lo, uint64_t hi,
+    uint64_t rh)
 {
+	const char *rel = mb_lake_writer_last_path(w);
+
+	if (rel == NULL)
+		return;
+	if (rel != m->lastrel || m->npaths == 0) {
+		m->paths = mb_xrealloc(m->paths, (m->npaths + 1) *
+		    sizeof(char *));
+		m->paths[m->npaths++] = mb_xstrdup(rel);
+		m->lastrel = rel;
+	}
+	if (m->npend == m->cappend) {
+		m->cappend = m->cappend ? m->cappend * 2 : 1024;
+		m->pend = mb_xrealloc(m->pend, m->cappend * sizeof(*m->pend));
+	}
+	m->pend[m->npend++] = (struct pend){ lo, hi, rh, m->npaths - 1 };
+}
+
+int
+mb_lake_merge_put(mb_lake_merge *m, mb_lake_writer *w, const char *p,
+    size_t n)
+{
+	int r;
+
 	batch_put(m, &m->last);
+	if ((r = mb_lake_writer_put(w, p, n)) < 0)
+		return r;
+	placed(m, w, m->last.lo, m->last.hi, m->last.rh);
+	return 0;
 }
 
 static void
@@ -553,16 +598,20 @@ carry_line(mb_lake_merge *m, const char *p, size_t n)
 {
 	uint64_t lo, hi;
 	const char *path = m->cur->path;
+	int haskey;
 
 	if (m->failed)
 		return;
-	if (key_of(m, p, n, &lo, &hi) == 0 && batch_find(m, lo, hi) != NULL) {
+	haskey = key_of(m, p, n, &lo, &hi) == 0;
+	if (haskey && batch_find(m, lo, hi) != NULL) {
 		m->replaced++;
 		return;
 	}
 	if (mb_lake_writer_put_carry(m->w, path, mb_lake_pdir_len(path),
 	    m->cur->f.pvals, p, n) < 0)
 		m->failed = 1;
+	else if (haskey)
+		placed(m, m->w, lo, hi, mb_hash(p, n));
 }
 
 static void
@@ -613,11 +662,24 @@ mb_lake_merge_prepare(mb_lake_merge *m, mb_lake_writer *w,
 int
 mb_lake_merge_done(mb_lake_merge *m, int64_t v)
 {
+	size_t i;
+
 	if (m->bn > 0) {
 		memset(m->bt, 0, m->bcap * sizeof(*m->bt));
 		m->bn = 0;
 	}
 	m->nrm = 0;
+	/* the parts committed are known: live before sync reads others */
+	for (i = 0; v >= 0 && i < m->npend; i++) {
+		uint32_t fid = file_add(m, m->paths[m->pend[i].path]);
+
+		m->files[fid].live = 1;
+		ent_put(m, m->pend[i].lo, m->pend[i].hi, m->pend[i].rh, fid);
+	}
+	for (i = 0; i < m->npaths; i++)
+		free(m->paths[i]);
+	m->npaths = m->npend = 0;
+	m->lastrel = NULL;
 	if (v < 0)
 		return 0;
 	if (mb_lake_merge_sync(m) == -1)

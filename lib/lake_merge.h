@@ -47,8 +47,10 @@ int mb_lake_merge_sync(mb_lake_merge *m);
 /* Where record p would go: one of MB_MERGE_*, or -1 with mb_errmsg() when
  * it is not a JSON object or a key field is missing or null. */
 int mb_lake_merge_look(mb_lake_merge *m, const char *p, size_t n);
-/* The record of the last look goes into the batch. */
-void mb_lake_merge_take(mb_lake_merge *m);
+/* The record of the last look goes into the batch and into w
+ * (mb_lake_writer_put: 0, or its -1 or -2). */
+int mb_lake_merge_put(mb_lake_merge *m, mb_lake_writer *w, const char *p,
+    size_t n);
 /* Before a commit: copies the records of the files that hold a key of
  * the batch, but for those keys, into w (mb_lake_writer_put_carry), and
  * sets *rm to those files (for mb_lake_writer_commit with MB_LAKE_MERGE).

@@ -151,6 +151,7 @@ struct mb_lake_writer {
 	size_t *voff, *vlen;
 	int *vnull;
 
+	const char *lastrel;	/* the part of the last record put */
 	uint64_t last_records;
 	size_t last_files, last_removed;
 };
@@ -1027,6 +1028,7 @@ add_line(mb_lake_writer *w, size_t si, const char *pvals, const char *p,
 	} else
 		pt = &w->parts[w->slots[si].cur];
 	pt->used = ++w->clock;
+	w->lastrel = pt->rel;
 	fs = frame_size(w);
 	if (pt->pend.cap == 0)
 		mb_buf_grow(&pt->pend, fs + 4096);
@@ -1065,6 +1067,12 @@ mb_lake_writer_put_part(mb_lake_writer *w, const char *pdir, size_t pdlen,
 	    n);
 }
 
+const char *
+mb_lake_writer_last_path(const mb_lake_writer *w)
+{
+	return w->lastrel;
+}
+
 int
 mb_lake_writer_put_carry(mb_lake_writer *w, const char *pdir, size_t pdlen,
     const char *pvals, const char *p, size_t n)
@@ -1088,6 +1096,8 @@ static void
 clear_batch(mb_lake_writer *w, int unlink_files)
 {
 	size_t i;
+
+	w->lastrel = NULL;
 
 	for (i = 0; i < w->nparts; i++) {
 		struct part *pt = &w->parts[i];
