@@ -214,3 +214,46 @@ EOF2
 	assert_failure 2
 	assert_line --index 0 "mb-write: --when-matched: 'maybe' is not update or ignore"
 }
+
+@test "--merge-on --tee in a stream: a record comes out and is committed while the input is still open" {
+	fifo="$BATS_TEST_TMPDIR/fifo"
+	mkfifo "$fifo"
+	printf '{"id":1,"v":"a"}\n' | mb-write -k id "$D"
+	mb-write -q -t -k id -i 0.2 "$D" <"$fifo" >"$BATS_TEST_TMPDIR/tee" &
+	pid=$!
+	exec 5>"$fifo"
+	printf '{"id":1,"v":"a"}\n{"id":2,"v":"b"}\n' >&5
+	for i in $(seq 50); do
+		[ "$(mb-cat "$D" 2>/dev/null | wc -l)" = 2 ] && break
+		sleep 0.1
+	done
+	run cat "$BATS_TEST_TMPDIR/tee"
+	assert_output '{"id":2,"v":"b"}'
+	run bash -c "mb-cat '$D' | sort"
+	assert_output - <<'EOF2'
+{"id":1,"v":"a"}
+{"id":2,"v":"b"}
+EOF2
+	printf '{"id":1,"v":"A"}\n' >&5
+	exec 5>&-
+	wait "$pid"
+	run bash -c "mb-cat '$D' | sort"
+	assert_output - <<'EOF2'
+{"id":1,"v":"A"}
+{"id":2,"v":"b"}
+EOF2
+}
+
+@test "--merge-on --tee | head -n 1: status 0, nothing on stderr, what was read committed" {
+	run bash -c "seq 1 50000 | sed 's/.*/{\"id\":&}/' | mb-write -q -t -k id '$D' 2>'$BATS_TEST_TMPDIR/err' | head -n 1; echo \"\${PIPESTATUS[2]}\""
+	assert_output - <<'EOF2'
+{"id":1}
+0
+EOF2
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+	run mb-cat "$D"
+	assert_line --index 0 '{"id":1}'
+	run mb-lake verify "$D"
+	assert_success
+}
