@@ -3,7 +3,7 @@
  * rewrite of the files whose records a batch replaces (lake_merge.h).
  *
  * Index file, DIR/_mb_keys/NAME.idx, native byte order:
- *   "mb-keys 1\n" KEYS "\n"
+ *   "mb-keys 2\n" KEYS "\n"
  *   u64 version, u64 files, the files' paths each ending in "\n",
  *   u64 entries, entries of { u64 key lo, key hi, record hash; u32 file },
  *   u64 xxh3-64 of everything before it.
@@ -19,7 +19,7 @@
 #include "htab.h"
 #include "lake_merge.h"
 
-#define MAGIC "mb-keys 1\n"
+#define MAGIC "mb-keys 2\n"
 #define ENT_DISK 28
 
 struct ent {
@@ -50,8 +50,9 @@ struct mb_lake_merge {
 	mb_lake *l;
 	char *spec;		/* "a,b" as given */
 	char **keys;
+	size_t *klen;
 	size_t nkeys;
-	int *hints;
+	mb_span *vals;		/* the key values of the record scanned */
 	char *idxdir, *idxpath;
 	struct ent *tab;
 	size_t cap, n;
@@ -61,7 +62,6 @@ struct mb_lake_merge {
 	size_t nfiles, capfiles;
 	mb_htab *byname;	/* path -> uint32_t fid */
 	mb_lake_reader *rd;
-	mb_rec *rec;
 	mb_buf kb, sv, line;
 	struct bent last;	/* the last look's key; matched when in the index */
 	mb_lake_file *rmv;
@@ -82,36 +82,115 @@ struct mb_lake_merge {
 
 /* ---- keys -------------------------------------------------------------- */
 
+/*
+ * The key is found by a scan of the top level, not a parse: the writer
+ * checks the record when it takes it, as it does without --merge-on.
+ */
+static const char *
+skip_ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* p at '"': the byte after the closing quote, or NULL. */
+static const char *
+skip_str(const char *p, const char *e)
+{
+	for (p++; p < e; p++) {
+		if (*p == '"')
+			return p + 1;
+		if (*p == '\\')
+			p++;
+	}
+	return NULL;
+}
+
+static const char *
+skip_val(const char *p, const char *e)
+{
+	int depth = 0;
+
+	if (p < e && *p == '"')
+		return skip_str(p, e);
+	if (p < e && (*p == '{' || *p == '[')) {
+		while (p < e) {
+			if (*p == '"') {
+				if ((p = skip_str(p, e)) == NULL)
+					return NULL;
+				continue;
+			}
+			if (*p == '{' || *p == '[')
+				depth++;
+			else if ((*p == '}' || *p == ']') && --depth == 0)
+				return p + 1;
+			p++;
+		}
+		return NULL;
+	}
+	while (p < e && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
+	    *p != '\t' && *p != '\r' && *p != '\n')
+		p++;
+	return p;
+}
+
 static int
 key_of(mb_lake_merge *m, const char *p, size_t n, uint64_t *lo, uint64_t *hi)
 {
+	const char *e = p + n, *k, *ke, *v;
 	XXH128_hash_t h;
-	size_t i;
+	size_t i, found = 0;
 
-	if (mb_rec_parse(m->rec, p, n) == -1)
-		return -1;
+	for (i = 0; i < m->nkeys; i++)
+		m->vals[i].p = NULL;
+	p = skip_ws(p, e);
+	if (p >= e || *p != '{')
+		return mb_seterr("not a JSON object");
+	for (p = skip_ws(p + 1, e); p < e && *p == '"' && found < m->nkeys;) {
+		k = p + 1;
+		if ((ke = skip_str(p, e)) == NULL)
+			break;
+		p = skip_ws(ke, e);
+		if (p >= e || *p != ':')
+			break;
+		v = skip_ws(p + 1, e);
+		if ((p = skip_val(v, e)) == NULL || p == v)
+			break;
+		for (i = 0; i < m->nkeys; i++)
+			if (m->vals[i].p == NULL && (size_t)(ke - 1 - k) ==
+			    m->klen[i] && memcmp(k, m->keys[i], m->klen[i]) == 0) {
+				m->vals[i].p = v;
+				m->vals[i].len = (size_t)(p - v);
+				found++;
+			}
+		p = skip_ws(p, e);
+		if (p < e && *p == ',')
+			p = skip_ws(p + 1, e);
+	}
 	mb_buf_reset(&m->kb);
 	for (i = 0; i < m->nkeys; i++) {
-		int v = mb_rec_findh(m->rec, m->keys[i], strlen(m->keys[i]),
-		    &m->hints[i]);
-		mb_type t = mb_rec_type(m->rec, v);
+		mb_span s = m->vals[i];
 		uint32_t len;
 		size_t at;
+		char t;
 
-		if (t == MB_T_NONE || t == MB_T_NULL)
+		if (s.p == NULL || (s.len == 4 && memcmp(s.p, "null", 4) == 0))
 			return mb_seterr("key field \"%s\" is %s", m->keys[i],
-			    t == MB_T_NONE ? "missing" : "null");
+			    s.p == NULL ? "missing" : "null");
 		/* a string by its value, "A1" and "A\u0031" alike */
-		mb_buf_addc(&m->kb, (char)t);
+		t = *s.p == '"' ? 's' : *s.p == '{' ? 'o' : *s.p == '[' ?
+		    'a' : 'v';
+		mb_buf_addc(&m->kb, t);
 		at = m->kb.len;
 		mb_buf_add(&m->kb, "\0\0\0\0", 4);
-		if (t == MB_T_STR)
-			(void)mb_rec_str(m->rec, v, &m->kb);
-		else {
-			mb_span s = mb_rec_raw(m->rec, v);
-
+		if (t == 's' && memchr(s.p, '\\', s.len) != NULL) {
+			if (mb_json_unescape(s.p + 1, s.len - 2, &m->kb) == -1)
+				return -1;
+		} else if (t == 's')
+			mb_buf_add(&m->kb, s.p + 1, s.len - 2);
+		else
 			mb_buf_add(&m->kb, s.p, s.len);
-		}
 		len = (uint32_t)(m->kb.len - at - 4);
 		memcpy(m->kb.p + at, &len, 4);
 	}
@@ -434,9 +513,10 @@ mb_lake_merge_new(mb_lake *l, const char *keys)
 		if (c == NULL)
 			break;
 	}
-	m->hints = mb_xcalloc(m->nkeys, sizeof(int));
+	m->klen = mb_xcalloc(m->nkeys, sizeof(size_t));
+	m->vals = mb_xcalloc(m->nkeys, sizeof(mb_span));
 	for (size_t i = 0; i < m->nkeys; i++)
-		m->hints[i] = -1;
+		m->klen[i] = strlen(m->keys[i]);
 	mb_buf_printf(&b, "%s/_mb_keys", l->dir);
 	m->idxdir = mb_xstrdup(mb_buf_cstr(&b));
 	mb_buf_addc(&b, '/');
@@ -446,7 +526,6 @@ mb_lake_merge_new(mb_lake *l, const char *keys)
 	mb_buf_free(&b);
 	m->byname = mb_htab_new(sizeof(uint32_t));
 	m->rd = mb_lake_reader_new();
-	m->rec = mb_rec_new();
 	m->version = -1;
 	load(m);
 	return m;
@@ -467,7 +546,8 @@ mb_lake_merge_free(mb_lake_merge *m)
 	for (i = 0; i < m->nkeys; i++)
 		free(m->keys[i]);
 	free(m->keys);
-	free(m->hints);
+	free(m->klen);
+	free(m->vals);
 	free(m->files);
 	free(m->tab);
 	free(m->bt);
@@ -481,7 +561,6 @@ mb_lake_merge_free(mb_lake_merge *m)
 	free(m->idxpath);
 	mb_htab_free(m->byname);
 	mb_lake_reader_free(m->rd);
-	mb_rec_free(m->rec);
 	mb_buf_free(&m->kb);
 	mb_buf_free(&m->sv);
 	mb_buf_free(&m->line);
@@ -662,6 +741,7 @@ mb_lake_merge_prepare(mb_lake_merge *m, mb_lake_writer *w,
 int
 mb_lake_merge_done(mb_lake_merge *m, int64_t v)
 {
+	uint32_t fid = 0;
 	size_t i;
 
 	if (m->bn > 0) {
@@ -671,9 +751,12 @@ mb_lake_merge_done(mb_lake_merge *m, int64_t v)
 	m->nrm = 0;
 	/* the parts committed are known: live before sync reads others */
 	for (i = 0; v >= 0 && i < m->npend; i++) {
-		uint32_t fid = file_add(m, m->paths[m->pend[i].path]);
+		size_t pi = m->pend[i].path;
 
-		m->files[fid].live = 1;
+		if (i == 0 || pi != m->pend[i - 1].path) {
+			fid = file_add(m, m->paths[pi]);
+			m->files[fid].live = 1;
+		}
 		ent_put(m, m->pend[i].lo, m->pend[i].hi, m->pend[i].rh, fid);
 	}
 	for (i = 0; i < m->npaths; i++)

@@ -257,3 +257,19 @@ EOF2
 	run mb-lake verify "$D"
 	assert_success
 }
+
+@test "--merge-on: the key is a top-level field; nested ones, strings with braces and quotes are stepped over" {
+	cat > "$BATS_TEST_TMPDIR/in" <<'EOF2'
+{"x":{"id":9,"s":"}\"{"},"id":"a\"}","v":1}
+{"id":"a\"}","x":[{"id":9}],"v":2}
+{"y":"id","id":9,"v":3}
+EOF2
+	run mb-write -k id "$D" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output "mb-write: $D: --merge-on id: 0 records there already, 1 replaced, 0 kept by --when-matched ignore"
+	run bash -c "mb-cat '$D' | sort"
+	assert_output - <<'EOF2'
+{"id":"a\"}","x":[{"id":9}],"v":2}
+{"y":"id","id":9,"v":3}
+EOF2
+}
