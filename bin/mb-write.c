@@ -491,6 +491,10 @@ main(int argc, char *argv[])
 		colv[i++] = cols.p + n;
 	o.pcols = colv;
 	o.npcols = ncols;
+	/* A stream compresses a frame every 512 KB, so that a commit does
+	 * not find a second of records to compress at once. */
+	if (interval > 0 || every > 0)
+		o.frame_bytes = (size_t)512 << 10;
 	/* The columns were checked above: what fails here is the dataset. */
 	if ((w = mb_lake_writer_new(l, &o)) == NULL)
 		mb_die(MB_EXIT_FAIL, "%s: %s", dir, mb_errmsg());

@@ -246,6 +246,10 @@ typedef struct mb_lake_wopts {
 	int level;			/* zstd level */
 	uint64_t max_file_bytes;	/* uncompressed, before a roll */
 	const char *tool;		/* "mb-write 0.1.0" */
+	/* The largest zstd frame, uncompressed (0: 4 MB).  A stream's
+	 * smaller frames are compressed as records come, not all at its
+	 * commit. */
+	size_t frame_bytes;
 } mb_lake_wopts;
 
 typedef struct mb_lake_writer mb_lake_writer;

@@ -114,6 +114,7 @@ struct mb_lake_writer {
 	char *pcols_json;
 	int level;
 	uint64_t maxbytes;
+	size_t frame;		/* the largest frame: CHUNK, or the caller's */
 	char *tool;
 	ZSTD_CCtx *cc;		/* the compressor's */
 	uint64_t queued, reaped;	/* jobs: handed over, written */
@@ -464,6 +465,8 @@ mb_lake_writer_new(mb_lake *l, const mb_lake_wopts *o)
 	w->level = o->level;
 	w->maxbytes = o->max_file_bytes ? o->max_file_bytes :
 	    (uint64_t)256 << 20;
+	w->frame = o->frame_bytes > 0 && o->frame_bytes < CHUNK ?
+	    o->frame_bytes : CHUNK;
 	w->tool = mb_xstrdup(o->tool ? o->tool : "mb " MB_VERSION);
 	if ((w->cc = ZSTD_createCCtx()) == NULL)
 		abort();
@@ -848,7 +851,7 @@ frame_size(const mb_lake_writer *w)
 
 	if (n < ((size_t)64 << 10))
 		n = (size_t)64 << 10;
-	return n < CHUNK ? n : CHUNK;
+	return n < w->frame ? n : w->frame;
 }
 
 /* Queues a part's pending text as one zstd frame; the part gets an
