@@ -105,7 +105,7 @@ echo
 echo "mb-ingest, memory does not grow with input (4x the data)"
 run "mb-ingest 4 x orders.ndjson" "$((NDB * 4))" "$((N * 4))" "mb-ingest $ND $ND $ND $ND"
 
-for extra in bench/lake.sh bench/merge.sh bench/silver.sh bench/dash.sh bench/agg.sh bench/rfm.sh bench/summarize.sh bench/pipelines.sh; do
+for extra in bench/lake.sh bench/merge.sh bench/silver.sh bench/dash.sh bench/agg.sh bench/rfm.sh bench/summarize.sh bench/pipelines.sh bench/live.sh; do
 	if [ -f "$extra" ]; then
 		echo
 		B="$B" W="$W" sh "$extra" "$ND" || echo "  $extra: failed"
