@@ -15,6 +15,7 @@
 #   live      the source | mb-ingest | mb-write --tee bronze | mb-validate
 #             | mb-enrich | mb-write --tee silver | mb-agg by region, 1-minute
 #             windows, an update every second | mb-write --merge-on gold
+#             (window_end dropped: the dashboard draws a line per region)
 #             (records pass from layer to layer through the tees, so each
 #             layer sees a record milliseconds after the source made it)
 #   quarantine  what mb-validate sets aside, through a FIFO, as a dataset
@@ -79,6 +80,7 @@ stage_live() {
 	run agg mb-agg --time order_ts --window 1m --watermark 30s \
 	    --late "$S/late.ndjson" --emit update --every "$EVERY" \
 	    --by region --count orders --sum revenue=amount |
+	run gtrim mb-enrich --drop window_end |
 	run gold mb-write -q -i "$COMMIT" --merge-on window_start,region \
 	    "$LAKE/gold/orders_per_minute"
 }
@@ -94,6 +96,7 @@ stage_category() {
 	run cagg mb-agg --time order_ts --window 1m --watermark 30s \
 	    --late "$S/category-late.ndjson" --emit update --every "$EVERY" \
 	    --by category --count orders --sum revenue=amount |
+	run ctrim mb-enrich --drop window_end |
 	run cgold mb-write -q -i "$COMMIT" --merge-on window_start,category \
 	    "$LAKE/gold/category_per_minute"
 }
@@ -160,7 +163,7 @@ start)
 		[ -s "$LAKE/landing/$t.csv" ] ||
 		    mb-gen --table $t > "$LAKE/landing/$t.csv"
 	done
-	rm -f "$S/quarantine.fifo"
+	rm -f "$S/quarantine.fifo" "$S"/log/*.log
 	mkfifo "$S/quarantine.fifo"
 	for st in $STAGES; do
 		start_stage "$st"
@@ -180,6 +183,14 @@ stop)
 	done
 	[ -z "$left" ] || die "still running:$left"
 	rm -rf "$P"
+	# what the tools said (a shell's "Terminated" for a stopped stage aside)
+	for f in "$S"/log/*.log; do
+		[ -e "$f" ] || continue
+		if grep -qv '^Terminated$' "$f"; then
+			say "$(basename "$f" .log): $(grep -v '^Terminated$' "$f" |
+			    tail -n 1) ($f)" >&2
+		fi
+	done
 	for d in bronze/orders silver/orders quarantine/orders \
 	    gold/orders_per_minute gold/category_per_minute; do
 		printf '  %-26s %s records\n' "$d" "$(records "$LAKE/$d")"
