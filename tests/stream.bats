@@ -186,7 +186,10 @@ EOF
 	newpid() { [ -s "$1" ] && [ "$(cat "$1")" != "$2" ]; }
 	wait_for 30 newpid "$L/_state/pid/follow" "$old"
 	# the new follower went on from the checkpoint: more commits
-	wait_for 30 test "$(mb-lake stats "$L/gold/category_per_minute" | sed -n 's/^version *//p')" -gt "$v"
+	newer() {
+		[ "$(mb-lake stats "$L/gold/category_per_minute" | sed -n 's/^version *//p')" -gt "$v" ]
+	}
+	wait_for 30 newer
 	old=$(cat "$L/_state/pid/gen")
 	run $MK restart STAGE=live
 	assert_success
