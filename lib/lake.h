@@ -77,7 +77,7 @@ typedef struct mb_lake_snap {
 	size_t dead;
 } mb_lake_snap;
 
-/* ---- the log (lake.c) -------------------------------------------------- */
+/* ---- the log (lake.c, lake_log.c, lake_snap.c, lake_part.c) ----------- */
 
 /* Opens a dataset.  Without `create`, a folder without _mb_log is an
  * error; with it, the folders are made. */
