@@ -23,8 +23,8 @@
 #include "mb.h"
 #include "dq.h"
 #include "expr.h"
-#include "htab.h"
 #include "lake.h"
+#include "rules.h"
 #include "schema.h"
 
 #define PARTMAX 256		/* bytes of a bad line the report keeps */
@@ -34,54 +34,13 @@
 #define A_DROP MB_DQ_DROP
 #define A_FAIL MB_DQ_FAIL
 
-typedef struct check {
-	char *name;
-	char *src;
-	mb_expr *e;
-	int exp;
-} check;
-
-typedef struct uniq {
-	char **fields;
-	size_t *flen;
-	int *hint;		/* mb_rec_findh() hints, one per field */
-	int nfields;
-	mb_hset *seen;
-	int exp;
-	/* this record's key, made before the schema check so that the
-	 * set's slot is fetched into the cache meanwhile */
-	int haskey;
-	uint64_t hash;
-	mb_span key;		/* its text: in the line, or in keybuf */
-	mb_buf keybuf;
-} uniq;
-
-typedef struct notfut {
-	char *field;
-	size_t flen;
-	int hint;
-	int exp;
-} notfut;
-
-/* An error found in the current record. */
-typedef struct failure {
-	int exp;
-	size_t foff, flen;	/* field path in errtext; flen 0 and foff -1: null */
-	size_t moff, mlen;	/* message in errtext */
-} failure;
-
 static struct {
 	const char *schemapath;
 	mb_schema *schema;
 	int *pexp;		/* the expectation of each schema slot */
 	int rootexp, parseexp;
 	mb_dq *dq;		/* the expectations and their report */
-	check *checks;
-	int nchecks;
-	uniq *uniqs;
-	int nuniqs;
-	notfut *nfs;
-	int nnfs;
+	mb_rules *rules;	/* --check, --unique, --not-future */
 	int64_t now;
 	int nowset;		/* --now: else --not-future follows the clock */
 	const char *qpath, *rpath;
@@ -97,9 +56,6 @@ static struct {
 	uint64_t nrules;	/* records that reached the rules */
 	int complete;
 	/* per record */
-	failure *fails;
-	int nfails, capfails;
-	mb_buf errtext;
 	mb_schema_res sres;	/* the schema's failures and changes */
 	const char *curname;
 	uint64_t curline;
@@ -197,58 +153,6 @@ set_action(const char *rule, int action)
 			mb_dq_set_action(V.dq, i, action);
 }
 
-/* ---- the current record's failures --------------------------------------------- */
-
-/*
- * Records that expectation exp failed on this record: field (NULL for the
- * whole record), the offending value's raw JSON (NULL: missing), and a
- * message.
- */
-static void
-fail_msg(int exp, const char *field, size_t flen, const char *valp,
-    size_t valn, const char *msg, size_t mlen)
-{
-	failure *f;
-
-	if (V.nfails == V.capfails) {
-		V.capfails = V.capfails ? V.capfails * 2 : 16;
-		V.fails = mb_xrealloc(V.fails, (size_t)V.capfails * sizeof(*f));
-	}
-	f = &V.fails[V.nfails++];
-	f->exp = exp;
-	if (field != NULL) {
-		f->foff = V.errtext.len;
-		f->flen = flen;
-		mb_buf_add(&V.errtext, field, flen);
-	} else {
-		f->foff = (size_t)-1;
-		f->flen = 0;
-	}
-	f->moff = V.errtext.len;
-	f->mlen = mlen;
-	mb_buf_add(&V.errtext, msg, mlen);
-	mb_dq_fail(V.dq, exp, V.nin, valp, valn);
-}
-
-static void
-fail(int exp, const char *field, size_t flen, const char *valp, size_t valn,
-    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void
-fail(int exp, const char *field, size_t flen, const char *valp, size_t valn,
-    const char *fmt, ...)
-{
-	va_list ap;
-	char msg[600];
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fail_msg(exp, field, flen, valp, valn, msg, n < 0 ? 0 :
-	    (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
-}
-
 /* The schema's failures, each under the expectation of its field. */
 static void
 run_schema(const mb_rec *r)
@@ -260,157 +164,16 @@ run_schema(const mb_rec *r)
 		return;
 	for (i = 0; i < V.sres.nfails; i++) {
 		f = &V.sres.fails[i];
-		fail_msg(f->slot < 0 ? V.rootexp : V.pexp[f->slot], f->field.p,
-		    f->field.len, f->value.p, f->value.len, f->msg.p,
-		    f->msg.len);
+		mb_rules_fail(V.rules, f->slot < 0 ? V.rootexp :
+		    V.pexp[f->slot], f->field.p, f->field.len, f->value.p,
+		    f->value.len, f->msg.p, f->msg.len);
 	}
 	if (V.sres.more > 0)
-		fail(V.rootexp, NULL, 0, NULL, 0, "%llu more schema failures "
-		    "not listed", (unsigned long long)V.sres.more);
+		mb_rules_failf(V.rules, V.rootexp, NULL, 0, NULL, 0, "%llu more "
+		    "schema failures not listed",
+		    (unsigned long long)V.sres.more);
 }
 
-
-/* ---- rules beyond the schema ------------------------------------------------ */
-
-static void
-run_checks(const mb_rec *r)
-{
-	int i;
-	mb_val v;
-	static mb_buf vals;
-
-	for (i = 0; i < V.nchecks; i++) {
-		check *c = &V.checks[i];
-		int rc = mb_expr_eval(c->e, r, &v);
-		const char *f;
-		size_t fn, k;
-
-		if (rc == 0 && (v.t == MB_V_NULL || mb_val_true(&v)))
-			continue;
-		/* the values the expression looked at, for the report */
-		mb_buf_reset(&vals);
-		mb_buf_addc(&vals, '{');
-		f = mb_expr_fields(c->e, &fn);
-		for (k = 0; k < fn; k += strlen(f + k) + 1) {
-			int fv = mb_rec_find(r, f + k);
-			mb_span sp = mb_rec_raw(r, fv);
-			if (vals.len > 1)
-				mb_buf_addc(&vals, ',');
-			mb_buf_json_str(&vals, f + k, strlen(f + k));
-			mb_buf_addc(&vals, ':');
-			if (fv < 0)
-				mb_buf_adds(&vals, "null");
-			else
-				mb_buf_add(&vals, sp.p, sp.len);
-		}
-		mb_buf_addc(&vals, '}');
-		if (rc < 0)
-			fail(c->exp, NULL, 0, vals.p, vals.len, "error: %s",
-			    mb_errmsg());
-		else if (v.t != MB_V_BOOL)
-			fail(c->exp, NULL, 0, vals.p, vals.len, "not a boolean: %s",
-			    c->src);
-		else
-			fail(c->exp, NULL, 0, vals.p, vals.len, "check failed: %s",
-			    c->src);
-	}
-}
-
-/* The --unique keys of the record: a field's raw JSON, or a JSON array
- * of several; hashed, and the set's slot prefetched. */
-static void
-prefetch_unique(const mb_rec *r)
-{
-	int i, j;
-
-	for (i = 0; i < V.nuniqs; i++) {
-		uniq *u = &V.uniqs[i];
-		mb_buf *key = &u->keybuf;
-		u->haskey = 0;
-		mb_buf_reset(key);
-		if (u->nfields > 1)
-			mb_buf_addc(key, '[');
-		for (j = 0; j < u->nfields; j++) {
-			int fv = mb_rec_findh(r, u->fields[j], u->flen[j],
-			    &u->hint[j]);
-			mb_type t = mb_rec_type(r, fv);
-			mb_span sp;
-			if (t == MB_T_NONE || t == MB_T_NULL)
-				break;
-			sp = mb_rec_raw(r, fv);
-			if (u->nfields == 1) {
-				u->key = sp;	/* no copy */
-				continue;
-			}
-			if (j)
-				mb_buf_addc(key, ',');
-			mb_buf_add(key, sp.p, sp.len);
-		}
-		if (j < u->nfields)	/* a missing key is not a repeat */
-			continue;
-		if (u->nfields > 1) {
-			mb_buf_addc(key, ']');
-			u->key.p = key->p;
-			u->key.len = key->len;
-		}
-		u->haskey = 1;
-		u->hash = mb_hash(u->key.p, u->key.len);
-		mb_hset_prefetch(u->seen, u->hash);
-	}
-}
-
-static void
-run_unique(void)
-{
-	int i;
-
-	for (i = 0; i < V.nuniqs; i++) {
-		uniq *u = &V.uniqs[i];
-		if (u->haskey && !mb_hset_add(u->seen, u->hash))
-			fail(u->exp, mb_dq_field(V.dq, u->exp),
-			    strlen(mb_dq_field(V.dq, u->exp)), u->key.p, u->key.len,
-			    "duplicate key %.*s", (int)(u->key.len > 200 ? 200 :
-			    u->key.len), u->key.p);
-	}
-}
-
-static void
-run_notfuture(const mb_rec *r)
-{
-	int i;
-	mb_val v;
-	static mb_buf tmp;
-
-	for (i = 0; i < V.nnfs; i++) {
-		notfut *nf = &V.nfs[i];
-		int fv = mb_rec_findh(r, nf->field, nf->flen, &nf->hint);
-		mb_type t = mb_rec_type(r, fv);
-		mb_span sp;
-		int64_t ms;
-
-		if (t == MB_T_NONE || t == MB_T_NULL)
-			continue;
-		sp = mb_rec_raw(r, fv);
-		mb_buf_reset(&tmp);
-		mb_val_from_json(sp.p, sp.len, &tmp, &v);
-		if ((v.t != MB_V_STR && v.t != MB_V_DEC) ||
-		    mb_time_parse(v.t == MB_V_STR ? v.s : sp.p,
-		    v.t == MB_V_STR ? v.n : sp.len, &ms) < 0) {
-			fail(nf->exp, nf->field, strlen(nf->field), sp.p, sp.len,
-			    "not a timestamp");
-			continue;
-		}
-		/* A stream judges each record by the time it is read. */
-		if (ms > V.now && !V.nowset)
-			V.now = mb_time_now_ms();
-		if (ms > V.now) {
-			mb_buf_reset(&tmp);
-			mb_time_fmt(&tmp, V.now);
-			fail(nf->exp, nf->field, strlen(nf->field), sp.p, sp.len,
-			    "in the future (after %s)", mb_buf_cstr(&tmp));
-		}
-	}
-}
 
 /* ---- the report ------------------------------------------------------------------ */
 
@@ -552,70 +315,28 @@ qwrite(const mb_buf *b)
 	}
 }
 
-static void
-errors_json(mb_buf *b)
-{
-	int i;
-
-	mb_buf_addc(b, '[');
-	for (i = 0; i < V.nfails; i++) {
-		failure *f = &V.fails[i];
-		const char *rule = mb_dq_rule(V.dq, f->exp);
-		if (i)
-			mb_buf_addc(b, ',');
-		mb_buf_adds(b, "{\"rule\":");
-		mb_buf_json_str(b, rule, strlen(rule));
-		mb_buf_adds(b, ",\"field\":");
-		if (f->foff == (size_t)-1)
-			mb_buf_adds(b, "null");
-		else
-			mb_buf_json_str(b, V.errtext.p + f->foff, f->flen);
-		mb_buf_adds(b, ",\"message\":");
-		mb_buf_json_str(b, V.errtext.p + f->moff, f->mlen);
-		mb_buf_addc(b, '}');
-	}
-	mb_buf_addc(b, ']');
-}
-
-static int
-fate(void)
-{
-	int i, a = A_WARN;
-
-	for (i = 0; i < V.nfails; i++) {
-		int x = mb_dq_action(V.dq, V.fails[i].exp);
-		if (x == A_FAIL)
-			return A_FAIL;
-		if (x == A_QUARANTINE)
-			a = A_QUARANTINE;
-		else if (x == A_DROP && a == A_WARN)
-			a = A_DROP;
-	}
-	return a;
-}
-
 static _Noreturn void
 die_fail(void)
 {
-	int i;
-	failure *f = NULL;
+	int i, exp = -1;
+	mb_span field, msg;
 
-	for (i = 0; i < V.nfails; i++)
-		if (mb_dq_action(V.dq, V.fails[i].exp) == A_FAIL) {
-			f = &V.fails[i];
+	for (i = 0; i < mb_rules_nfails(V.rules); i++) {
+		exp = mb_rules_failure(V.rules, i, &field, &msg);
+		if (mb_dq_action(V.dq, exp) == A_FAIL)
 			break;
-		}
+	}
 	V.complete = 0;
 	qcommit();
 	report_or_die();
-	if (f->foff != (size_t)-1)
+	if (field.p != NULL)
 		mb_die(MB_EXIT_QUALITY, "%s:%llu: rule \"%s\" failed: field "
 		    "\"%.*s\": %.*s", V.curname, (unsigned long long)V.curline,
-		    mb_dq_rule(V.dq, f->exp), (int)f->flen, V.errtext.p + f->foff,
-		    (int)f->mlen, V.errtext.p + f->moff);
+		    mb_dq_rule(V.dq, exp), (int)field.len, field.p,
+		    (int)msg.len, msg.p);
 	mb_die(MB_EXIT_QUALITY, "%s:%llu: rule \"%s\" failed: %.*s", V.curname,
-	    (unsigned long long)V.curline, mb_dq_rule(V.dq, f->exp), (int)f->mlen,
-	    V.errtext.p + f->moff);
+	    (unsigned long long)V.curline, mb_dq_rule(V.dq, exp), (int)msg.len,
+	    msg.p);
 }
 
 /* A line that is not a JSON object: quarantined as mb-ingest would. */
@@ -628,8 +349,8 @@ bad_line(const mb_line *ln, const char *msg)
 	/* the report keeps the text, as a string */
 	mb_buf_reset(&q);
 	mb_buf_json_str(&q, ln->p, ln->len > PARTMAX ? PARTMAX : ln->len);
-	fail(V.parseexp, NULL, 0, q.p, q.len, "%s", msg);
-	a = fate();
+	mb_rules_failf(V.rules, V.parseexp, NULL, 0, q.p, q.len, "%s", msg);
+	a = mb_rules_fate(V.rules);
 	if (a == A_WARN) {
 		V.passed++;
 		V.warned++;
@@ -646,7 +367,7 @@ bad_line(const mb_line *ln, const char *msg)
 	mb_buf_adds(&q, "{\"_raw\":");
 	mb_buf_json_str(&q, ln->p, ln->len);
 	mb_buf_adds(&q, ",\"_errors\":");
-	errors_json(&q);
+	mb_rules_errors_json(V.rules, &q);
 	mb_buf_adds(&q, ",\"_source\":");
 	mb_buf_json_str(&q, V.curname, strlen(V.curname));
 	mb_buf_adds(&q, ",\"_offset\":");
@@ -770,9 +491,8 @@ process(mb_rec *r, const mb_line *ln)
 
 	V.nin++;
 	V.curline = ln->lineno;
-	V.nfails = 0;
+	mb_rules_begin(V.rules, V.nin);
 	V.sres.nchanges = 0;
-	mb_buf_reset(&V.errtext);
 	if (ln->toolong) {
 		char msg[100];
 		snprintf(msg, sizeof(msg), "line of %llu bytes is longer than "
@@ -788,8 +508,9 @@ process(mb_rec *r, const mb_line *ln)
 		/* mb-ingest could not parse it: it is already a quarantine
 		 * record, and goes there as it is */
 		mb_span sp = mb_rec_raw(r, rv);
-		fail(V.parseexp, NULL, 0, sp.p, sp.len, "not parsed by mb-ingest");
-		a = fate();
+		mb_rules_failf(V.rules, V.parseexp, NULL, 0, sp.p, sp.len,
+		    "not parsed by mb-ingest");
+		a = mb_rules_fate(V.rules);
 		if (a == A_WARN) {
 			V.passed++;
 			V.warned++;
@@ -811,17 +532,15 @@ process(mb_rec *r, const mb_line *ln)
 	if (V.pending.len > 0)
 		check_first(r);
 	V.nrules++;	/* the element_count of every rule but parse */
-	prefetch_unique(r);
+	mb_rules_prefetch(V.rules, r);
 	if (V.schema != NULL)
 		run_schema(r);
-	run_checks(r);
-	run_unique();
-	run_notfuture(r);
-	if (V.nfails == 0) {
+	mb_rules_run(V.rules, r);
+	if (mb_rules_nfails(V.rules) == 0) {
 		pass(r, ln);
 		return;
 	}
-	a = fate();
+	a = mb_rules_fate(V.rules);
 	if (a == A_WARN) {
 		V.warned++;
 		pass(r, ln);
@@ -834,7 +553,7 @@ process(mb_rec *r, const mb_line *ln)
 	V.quarantined++;
 	if (V.qfd >= 0 || V.qw != NULL) {
 		mb_buf_reset(&q);
-		errors_json(&q);
+		mb_rules_errors_json(V.rules, &q);
 		mb_rec_set(r, "_errors", q.p, q.len);
 		mb_buf_reset(&q);
 		mb_rec_write(r, &q);
@@ -920,7 +639,8 @@ add_check(const char *arg)
 {
 	const char *colon = strchr(arg, ':');
 	const char *p = arg, *q;
-	check *c;
+	char *name, *src;
+	mb_expr *e;
 	size_t n, k;
 	const char *f;
 	mb_buf kw = { 0 };
@@ -932,100 +652,91 @@ add_check(const char *arg)
 		q--;
 	if (colon == NULL || !is_ident(p, (size_t)(q - p)))
 		bad_usage("--check \"%s\": expected NAME: EXPR", arg);
-	V.checks = mb_xrealloc(V.checks, ((size_t)V.nchecks + 1) * sizeof(check));
-	c = &V.checks[V.nchecks++];
-	c->name = mb_xstrndup(p, (size_t)(q - p));
+	name = mb_xstrndup(p, (size_t)(q - p));
 	for (q = colon + 1; isspace((unsigned char)*q); q++)
 		;
-	c->src = mb_xstrdup(q);
-	for (n = strlen(c->src); n > 0 && isspace((unsigned char)c->src[n - 1]);)
-		c->src[--n] = '\0';
-	if (strcmp(c->name, "parse") == 0 || strcmp(c->name, "schema") == 0 ||
-	    strcmp(c->name, "unique") == 0 || strcmp(c->name, "not_future") == 0)
-		bad_usage("--check: \"%s\" is a built-in rule's name", c->name);
-	if (mb_dq_find(V.dq, c->name) >= 0)
-		bad_usage("--check: two checks named \"%s\"", c->name);
-	c->e = mb_expr_parse(c->src);
-	if (c->e == NULL)
+	src = mb_xstrdup(q);
+	for (n = strlen(src); n > 0 && isspace((unsigned char)src[n - 1]);)
+		src[--n] = '\0';
+	if (strcmp(name, "parse") == 0 || strcmp(name, "schema") == 0 ||
+	    strcmp(name, "unique") == 0 || strcmp(name, "not_future") == 0)
+		bad_usage("--check: \"%s\" is a built-in rule's name", name);
+	if (mb_dq_find(V.dq, name) >= 0)
+		bad_usage("--check: two checks named \"%s\"", name);
+	e = mb_expr_parse(src);
+	if (e == NULL)
 		mb_die(MB_EXIT_USAGE, "--check \"%s\": %s", arg, mb_errmsg());
-	mb_expr_set_now(c->e, V.now);
-	f = mb_expr_fields(c->e, &n);
+	mb_expr_set_now(e, V.now);
+	f = mb_expr_fields(e, &n);
 	for (k = 0; k < n; k += strlen(f + k) + 1)
 		known_field("--check", arg, f + k, strlen(f + k));
 	mb_buf_adds(&kw, "\"expression\": ");
-	mb_buf_json_str(&kw, c->src, strlen(c->src));
-	c->exp = add_expect(c->name, NULL, "expect_records_to_satisfy_expression",
-	    mb_buf_cstr(&kw));
+	mb_buf_json_str(&kw, src, strlen(src));
+	mb_rules_add_check(V.rules, e, src, add_expect(name, NULL,
+	    "expect_records_to_satisfy_expression", mb_buf_cstr(&kw)));
+	free(name);
+	free(src);
 	mb_buf_free(&kw);
 }
 
 static void
 add_unique(const char *arg)
 {
-	uniq *u;
 	const char *p = arg, *comma;
+	char **fields = NULL;
+	size_t *flen = NULL;
 	mb_buf kw = { 0 };
-	int i;
+	int i, nf = 0, exp;
 
-	V.uniqs = mb_xrealloc(V.uniqs, ((size_t)V.nuniqs + 1) * sizeof(uniq));
-	u = &V.uniqs[V.nuniqs++];
-	memset(u, 0, sizeof(*u));
 	for (;;) {
 		comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		if (n == 0)
 			bad_usage("--unique \"%s\": empty field name", arg);
-		u->fields = mb_xrealloc(u->fields, ((size_t)u->nfields + 1) *
-		    sizeof(char *));
-		u->flen = mb_xrealloc(u->flen, ((size_t)u->nfields + 1) *
-		    sizeof(size_t));
-		u->hint = mb_xrealloc(u->hint, ((size_t)u->nfields + 1) *
-		    sizeof(int));
-		u->flen[u->nfields] = n;
-		u->hint[u->nfields] = -1;
-		u->fields[u->nfields++] = mb_xstrndup(p, n);
+		fields = mb_xrealloc(fields, ((size_t)nf + 1) * sizeof(char *));
+		flen = mb_xrealloc(flen, ((size_t)nf + 1) * sizeof(size_t));
+		flen[nf] = n;
+		fields[nf++] = mb_xstrndup(p, n);
 		known_field("--unique", arg, p, n);
 		if (comma == NULL)
 			break;
 		p = comma + 1;
 	}
-	u->seen = mb_hset_new();
-	if (u->nfields == 1) {
-		u->exp = add_expect("unique", arg, "expect_column_values_to_be_unique",
+	if (nf == 1)
+		exp = add_expect("unique", arg, "expect_column_values_to_be_unique",
 		    NULL);
-		return;
+	else {
+		mb_buf_adds(&kw, "\"column_list\": [");
+		for (i = 0; i < nf; i++) {
+			if (i)
+				mb_buf_adds(&kw, ", ");
+			mb_buf_json_str(&kw, fields[i], strlen(fields[i]));
+		}
+		mb_buf_addc(&kw, ']');
+		exp = add_expect("unique", arg,
+		    "expect_compound_columns_to_be_unique", mb_buf_cstr(&kw));
 	}
-	mb_buf_adds(&kw, "\"column_list\": [");
-	for (i = 0; i < u->nfields; i++) {
-		if (i)
-			mb_buf_adds(&kw, ", ");
-		mb_buf_json_str(&kw, u->fields[i], strlen(u->fields[i]));
-	}
-	mb_buf_addc(&kw, ']');
-	u->exp = add_expect("unique", arg,
-	    "expect_compound_columns_to_be_unique", mb_buf_cstr(&kw));
+	mb_rules_add_unique(V.rules, fields, flen, nf, exp);
+	for (i = 0; i < nf; i++)
+		free(fields[i]);
+	free(fields);
+	free(flen);
 	mb_buf_free(&kw);
 }
 
 static void
 add_notfuture(const char *arg)
 {
-	notfut *nf;
 	mb_buf kw = { 0 };
 
 	known_field("--not-future", arg, arg, strlen(arg));
-	V.nfs = mb_xrealloc(V.nfs, ((size_t)V.nnfs + 1) * sizeof(notfut));
-	nf = &V.nfs[V.nnfs++];
-	nf->field = mb_xstrdup(arg);
-	nf->flen = strlen(arg);
-	nf->hint = -1;
 	mb_buf_adds(&kw, "\"column\": ");
 	mb_buf_json_str(&kw, arg, strlen(arg));
 	mb_buf_adds(&kw, ", \"now\": \"");
 	mb_time_fmt(&kw, V.now);
 	mb_buf_addc(&kw, '"');
-	nf->exp = add_expect("not_future", arg,
-	    "expect_column_values_to_not_be_in_the_future", mb_buf_cstr(&kw));
+	mb_rules_add_notfuture(V.rules, arg, add_expect("not_future", arg,
+	    "expect_column_values_to_not_be_in_the_future", mb_buf_cstr(&kw)));
 	mb_buf_free(&kw);
 }
 
@@ -1055,34 +766,12 @@ schema_expects(void)
 static void
 cleanup(void)
 {
-	int i, j;
-
-	for (i = 0; i < V.nchecks; i++) {
-		free(V.checks[i].name);
-		free(V.checks[i].src);
-		mb_expr_free(V.checks[i].e);
-	}
-	free(V.checks);
-	for (i = 0; i < V.nuniqs; i++) {
-		for (j = 0; j < V.uniqs[i].nfields; j++)
-			free(V.uniqs[i].fields[j]);
-		free(V.uniqs[i].fields);
-		free(V.uniqs[i].flen);
-		free(V.uniqs[i].hint);
-		mb_buf_free(&V.uniqs[i].keybuf);
-		mb_hset_free(V.uniqs[i].seen);
-	}
-	free(V.uniqs);
-	for (i = 0; i < V.nnfs; i++)
-		free(V.nfs[i].field);
-	free(V.nfs);
+	mb_rules_free(V.rules);
 	mb_dq_free(V.dq);
 	mb_schema_free(V.schema);
 	mb_schema_res_free(&V.sres);
 	mb_buf_free(&V.pending);
 	free(V.pexp);
-	free(V.fails);
-	mb_buf_free(&V.errtext);
 }
 
 /* No record is lost: when a rule quarantines (the default action, and
@@ -1223,6 +912,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	V.rules = mb_rules_new(V.dq, V.now, V.nowset);
 	V.parseexp = mb_dq_add(V.dq, "parse", NULL,
 	    "expect_records_to_be_parseable", NULL, 1);
 	if (schemapath != NULL) {

@@ -18,6 +18,12 @@
  *   engine-check dq REPORT          each line "add RULE FIELD|- TYPE all|some",
  *                                   "fail I REC [VALUE]", "action I N" or
  *                                   "write ALL CHECKED COMPLETE"
+ *   engine-check rules NOW EXPR F[,F...] TIME
+ *                                   each line a record, checked by the
+ *                                   rules of lib/rules.h: EXPR (quarantine),
+ *                                   the key F,... unique (drop), TIME not
+ *                                   after NOW (warn); its fate, its
+ *                                   number of failures and their _errors
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +35,7 @@
 #include "dparts.h"
 #include "mask.h"
 #include "patch.h"
+#include "rules.h"
 
 static mb_buf out;
 
@@ -199,6 +206,62 @@ do_dq(const char *path, mb_in *in)
 	return 0;
 }
 
+static int
+do_rules(char **argv, mb_in *in)
+{
+	static const char *const fates[] = { "quarantine", "warn", "drop",
+		"fail" };
+	mb_dq *q = mb_dq_new("engine-check");
+	mb_rec *r = mb_rec_new();
+	mb_rules *rs;
+	mb_expr *e;
+	char *keys[8], *p, *c;
+	size_t klen[8];
+	int64_t now;
+	uint64_t nrec = 0;
+	int nk = 0, k;
+	mb_line l;
+
+	if (mb_time_parse(argv[0], strlen(argv[0]), &now) < 0 ||
+	    (e = mb_expr_parse(argv[1])) == NULL)
+		mb_die(MB_EXIT_USAGE, "rules: %s", mb_errmsg());
+	rs = mb_rules_new(q, now, 1);
+	mb_rules_add_check(rs, e, argv[1], mb_dq_add(q, "check", NULL,
+	    "expect_records_to_satisfy_expression", NULL, 0));
+	for (p = argv[2]; nk < 8; p = c + 1) {
+		c = strchrnul(p, ',');
+		keys[nk] = p;
+		klen[nk++] = (size_t)(c - p);
+		if (*c == '\0')
+			break;
+	}
+	k = mb_dq_add(q, "unique", argv[2], "expect_column_values_to_be_unique",
+	    NULL, 0);
+	mb_dq_set_action(q, k, MB_DQ_DROP);
+	mb_rules_add_unique(rs, keys, klen, nk, k);
+	k = mb_dq_add(q, "not_future", argv[3],
+	    "expect_column_values_to_not_be_in_the_future", NULL, 0);
+	mb_dq_set_action(q, k, MB_DQ_WARN);
+	mb_rules_add_notfuture(rs, argv[3], k);
+	while (mb_in_line(in, &l) == 1) {
+		mb_rules_begin(rs, ++nrec);
+		if (mb_rec_parse(r, l.p, l.len) < 0) {
+			mb_buf_printf(&out, "bad record: %s\n", mb_errmsg());
+			continue;
+		}
+		mb_rules_prefetch(rs, r);
+		mb_rules_run(rs, r);
+		mb_buf_printf(&out, "%s %d ", fates[mb_rules_fate(rs)],
+		    mb_rules_nfails(rs));
+		mb_rules_errors_json(rs, &out);
+		mb_buf_addc(&out, '\n');
+	}
+	mb_rules_free(rs);
+	mb_rec_free(r);
+	mb_dq_free(q);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -219,6 +282,8 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(mode, "dq") == 0 && argc > 2)
 		rc = do_dq(argv[2], in);
+	else if (strcmp(mode, "rules") == 0 && argc > 5)
+		rc = do_rules(argv + 2, in);
 	else if (strcmp(mode, "dim") == 0 && argc > 3)
 		rc = do_dim(argc - 2, argv + 2, in);
 	else if (strcmp(mode, "patch") == 0 && argc > 2)
@@ -258,7 +323,7 @@ main(int argc, char *argv[])
 					mb_buf_printf(&out, " %s", mb_errmsg());
 			} else
 				mb_die(MB_EXIT_USAGE, "usage: engine-check sha256|hmac|"
-				    "mask|secret|dparts|dim|patch ...");
+				    "mask|secret|dparts|dim|patch|dq|rules ...");
 			mb_buf_addc(&out, '\n');
 		}
 	mb_out_buf(&out);

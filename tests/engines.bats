@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The engines mb-enrich is built on, through the engine-check driver:
 # masking (SHA-256, HMAC, keys), date parts, dimension tables, patches,
-# and the data-quality report mb-validate writes.
+# the data-quality report mb-validate writes and its record rules.
 
 load helper
 
@@ -226,4 +226,28 @@ EOF
 	assert_output '[false,{"evaluated_expectations":2,"successful_expectations":0,"unsuccessful_expectations":2,"success_percent":0},5,4,false]'
 	run jq -r '.results[1].result.partial_unexpected_list[2] | length' dq.json
 	assert_output 62
+}
+
+@test "rules: a check, a compound unique key and a time not in the future give each record its failures, in order, and its fate" {
+	cd "$BATS_TEST_TMPDIR"
+	cat > in <<'IN'
+{"id":1,"k":"a","q":2,"t":"2025-01-01T00:00:00Z"}
+{"id":1,"k":"a","q":-1,"t":"2026-01-01T00:00:00Z"}
+{"id":1,"k":"b","q":null}
+{"id":2,"k":"b","q":"x","t":"soon"}
+{"id":2,"k":"b","q":1,"t":1735689600}
+{"id":3}
+not json
+IN
+	run engine-check rules 2025-06-01T00:00:00Z 'q * 2 > 0' id,k t < in
+	assert_success
+	assert_output - <<'OUT'
+warn 0 []
+quarantine 3 [{"rule":"check","field":null,"message":"check failed: q * 2 > 0"},{"rule":"unique","field":"id,k","message":"duplicate key [1,\"a\"]"},{"rule":"not_future","field":"t","message":"in the future (after 2025-06-01T00:00:00.000Z)"}]
+warn 0 []
+quarantine 2 [{"rule":"check","field":null,"message":"error: arithmetic on a value that is not a number"},{"rule":"not_future","field":"t","message":"not a timestamp"}]
+drop 1 [{"rule":"unique","field":"id,k","message":"duplicate key [2,\"b\"]"}]
+warn 0 []
+bad record: column 1: expected a JSON object ('{')
+OUT
 }
