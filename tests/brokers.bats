@@ -64,13 +64,13 @@ check_silver() {
 # mqtt_consumer CLIENT: the consumer pipeline in the background, its
 # session persistent (client id silver); the client's pid in $T/sub.pid.
 # CLIENT mosquitto_sub is Debian's, which acknowledges a message before it
-# prints it; mqtt-sub.py acknowledges once the line is flushed.
+# prints it; mqtt.py sub acknowledges once the line is written.
 mqtt_consumer() {
 	local cmd
 	if [ "$1" = mosquitto_sub ]; then
 		cmd="mosquitto_sub -h 127.0.0.1 -p $PORT -t shop/orders -q 1 -c -i silver"
 	else
-		cmd="python3 $PY/mqtt-sub.py 127.0.0.1 $PORT shop/orders silver"
+		cmd="python3 $PY/mqtt.py sub 127.0.0.1 $PORT shop/orders silver"
 	fi
 	sh -c 'echo $$ > "$1"; shift; exec $*' sh "$T/sub.pid" "$cmd" 2>>"$T/sub.err" \
 		| mb-ingest --source mqtt:shop/orders - \
@@ -86,7 +86,7 @@ mqtt_consumer() {
 	wait_port "$PORT"
 	# the session exists before anything is published
 	mosquitto_sub -h 127.0.0.1 -p "$PORT" -t shop/orders -q 1 -c -i silver -E
-	python3 "$PY/mqtt-pub.py" 127.0.0.1 "$PORT" shop/orders < "$T/orders.ndjson" 2>"$T/pub.err" 3>&- &
+	python3 "$PY/mqtt.py" pub 127.0.0.1 "$PORT" shop/orders < "$T/orders.ndjson" 2>"$T/pub.err" 3>&- &
 	PUB=$!
 	# mosquitto_sub, stopped (SIGTERM): what it printed is committed at
 	# the end of the pipe, the rest waits in the session
@@ -97,15 +97,15 @@ mqtt_consumer() {
 	n=$(records)
 	[ "$n" -ge 20000 ] && [ "$n" -lt 100000 ]
 	# a consumer that acknowledges after printing, killed with -9
-	mqtt_consumer mqtt-sub.py
+	mqtt_consumer mqtt.py
 	wait_records $((n + 20000)) 120
 	kill -9 "$(cat "$T/sub.pid")"
 	wait "$PIPE" || true
 	[ "$(records)" -lt 100000 ]
-	mqtt_consumer mqtt-sub.py
+	mqtt_consumer mqtt.py
 	wait "$PUB"
 	run cat "$T/pub.err"
-	assert_output "mqtt-pub: 100000 messages acknowledged"
+	assert_output "mqtt.py pub: 100000 messages acknowledged"
 	wait_records 100000 120
 	kill "$(cat "$T/sub.pid")"
 	wait "$PIPE" || true
