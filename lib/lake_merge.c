@@ -94,15 +94,20 @@ skip_ws(const char *p, const char *e)
 	return p;
 }
 
-/* p at '"': the byte after the closing quote, or NULL. */
+/* p at '"': the byte after the closing quote, or NULL.  A quote ends
+ * the string when an even number of backslashes comes before it. */
 static const char *
 skip_str(const char *p, const char *e)
 {
-	for (p++; p < e; p++) {
-		if (*p == '"')
-			return p + 1;
-		if (*p == '\\')
-			p++;
+	const char *q, *b;
+
+	for (p++; p < e; p = q + 1) {
+		if ((q = memchr(p, '"', (size_t)(e - p))) == NULL)
+			return NULL;
+		for (b = q; b > p && b[-1] == '\\'; b--)
+			;
+		if ((q - b) % 2 == 0)
+			return q + 1;
 	}
 	return NULL;
 }
@@ -147,17 +152,20 @@ key_of(mb_lake_merge *m, const char *p, size_t n, uint64_t *lo, uint64_t *hi)
 	p = skip_ws(p, e);
 	if (p >= e || *p != '{')
 		return mb_seterr("not a JSON object");
-	for (p = skip_ws(p + 1, e); p < e && *p == '"' && found < m->nkeys;) {
+	/* every field is stepped over, so that a line cut short (a writer
+	 * killed in the middle of it) is not taken for a record */
+	p = skip_ws(p + 1, e);
+	while (p < e && *p == '"') {
 		k = p + 1;
 		if ((ke = skip_str(p, e)) == NULL)
-			break;
+			return mb_seterr("not a JSON object");
 		p = skip_ws(ke, e);
 		if (p >= e || *p != ':')
-			break;
+			return mb_seterr("not a JSON object");
 		v = skip_ws(p + 1, e);
 		if ((p = skip_val(v, e)) == NULL || p == v)
-			break;
-		for (i = 0; i < m->nkeys; i++)
+			return mb_seterr("not a JSON object");
+		for (i = 0; found < m->nkeys && i < m->nkeys; i++)
 			if (m->vals[i].p == NULL && (size_t)(ke - 1 - k) ==
 			    m->klen[i] && memcmp(k, m->keys[i], m->klen[i]) == 0) {
 				m->vals[i].p = v;
@@ -165,9 +173,13 @@ key_of(mb_lake_merge *m, const char *p, size_t n, uint64_t *lo, uint64_t *hi)
 				found++;
 			}
 		p = skip_ws(p, e);
-		if (p < e && *p == ',')
-			p = skip_ws(p + 1, e);
+		if (p >= e || *p != ',')
+			break;
+		if ((p = skip_ws(p + 1, e)) >= e || *p != '"')
+			return mb_seterr("not a JSON object");
 	}
+	if (p >= e || *p != '}' || skip_ws(p + 1, e) != e)
+		return mb_seterr("not a JSON object");
 	mb_buf_reset(&m->kb);
 	for (i = 0; i < m->nkeys; i++) {
 		mb_span s = m->vals[i];

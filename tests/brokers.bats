@@ -86,7 +86,8 @@ mqtt_consumer() {
 	wait_port "$PORT"
 	# the session exists before anything is published
 	mosquitto_sub -h 127.0.0.1 -p "$PORT" -t shop/orders -q 1 -c -i silver -E
-	python3 "$PY/mqtt.py" pub 127.0.0.1 "$PORT" shop/orders < "$T/orders.ndjson" 2>"$T/pub.err" 3>&- &
+	# published over ~5 s, so that both stops come mid-stream
+	python3 "$PY/mqtt.py" pub 127.0.0.1 "$PORT" shop/orders 20000 < "$T/orders.ndjson" 2>"$T/pub.err" 3>&- &
 	PUB=$!
 	# mosquitto_sub, stopped (SIGTERM): what it printed is committed at
 	# the end of the pipe, the rest waits in the session

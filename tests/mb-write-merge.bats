@@ -273,3 +273,12 @@ EOF2
 {"y":"id","id":9,"v":3}
 EOF2
 }
+
+@test "--merge-on: a line cut short (its writer killed in the middle of it) is not a record, even where its key is whole" {
+	printf '{"id":1}\n' | mb-write -k id "$D"
+	run mb-write -k id --when-matched ignore -i 0.1 "$D" <<<'{"id":2,"e":{"a":1}'
+	assert_failure 1
+	assert_output --partial "-:1: not a JSON object"
+	run mb-cat "$D"
+	assert_output '{"id":1}'
+}

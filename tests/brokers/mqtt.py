@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A tiny MQTT 3.1.1 client over the standard library, for the tests.
 
-  mqtt.py pub HOST PORT TOPIC < lines
-      publishes each line of stdin as one message at QoS 1 and exits 0 once
+  mqtt.py pub HOST PORT TOPIC [RATE] < lines
+      publishes each line of stdin as one message at QoS 1 (at most RATE
+      messages a second when given) and exits 0 once
       the broker has acknowledged every one of them (PUBACK), so that a
       test knows they are all stored.  mosquitto_pub -l (2.0.11) returns
       before its QoS 1 messages are all sent, and those not yet sent are
@@ -91,7 +92,7 @@ class Reader:
         return b[0], b[i:i + n]
 
 
-def pub(host, port, topic):
+def pub(host, port, topic, rate):
     s = socket.create_connection((host, port))
     f = s.makefile("rb")
     cid = b"mqtt-pub-%d" % id(s)
@@ -101,6 +102,7 @@ def pub(host, port, topic):
     if kind != 0x20 or body[1] != 0:
         sys.exit("mqtt.py pub: CONNACK refused: %r" % body)
     pid, inflight, sent = 0, set(), 0
+    t0 = time.monotonic()
     for line in sys.stdin.buffer:
         line = line.rstrip(b"\n")
         pid = pid % 65535 + 1
@@ -111,6 +113,8 @@ def pub(host, port, topic):
         s.sendall(packet(0x32, mstr(topic) + struct.pack("!H", pid) + line))
         inflight.add(pid)
         sent += 1
+        if rate and sent % 1000 == 0:
+            time.sleep(max(0.0, t0 + sent / rate - time.monotonic()))
     while inflight:
         kind, body = read_packet(f)
         if kind >> 4 == 4:
@@ -162,8 +166,8 @@ def sub(host, port, topic, cid):
 
 def main():
     a = sys.argv[1:]
-    if len(a) == 4 and a[0] == "pub":
-        pub(a[1], int(a[2]), a[3].encode())
+    if len(a) in (4, 5) and a[0] == "pub":
+        pub(a[1], int(a[2]), a[3].encode(), float(a[4]) if len(a) == 5 else 0)
     elif len(a) == 5 and a[0] == "sub":
         sub(a[1], int(a[2]), a[3].encode(), a[4].encode())
     else:
