@@ -266,6 +266,41 @@ mb-stream: orders: the consumer ended with status 3"
 	assert_output 0
 }
 
+@test "mb-stream: the quarantine is committed while the stream runs, as bronze and silver are" {
+	cd "$T"
+	export MB_SOURCE="mb-gen -n 10000000 --seed 4 --rate 2000 --dirty 0.05 | tee $T/sent"
+	export MB_INGEST=-q MB_VALIDATE="--schema $ROOT/pipelines/schemas/orders.json --quiet"
+	"$SD/mb-stream" orders 2> err & pid=$!
+	wait_commit lake/quarantine/orders
+	# still running: the commit was not the last one
+	kill -0 "$pid"
+	run bash -c 'mb-cat lake/quarantine/orders | head -n 1'
+	assert_output --partial '"_errors":[{'
+	kill -TERM "$pid"
+	rc=0
+	timeout_wait "$pid" || rc=$?
+	[ "$rc" = 0 ]
+	run cat err
+	assert_output ""
+	b=$(mb-cat lake/bronze/orders | wc -l)
+	s=$(mb-cat lake/silver/orders | wc -l)
+	q=$(mb-cat lake/quarantine/orders | wc -l)
+	[ "$b" = "$(grep -c . sent)" ]
+	[ $((s + q)) = "$b" ]
+}
+
+@test "mb-stream: a quarantine that cannot be written stops the stream, status 1" {
+	cd "$T"
+	mkdir -p lake/quarantine
+	echo 'not a dataset' > lake/quarantine/orders
+	export MB_SOURCE="mb-gen -n 10000000 --rate 2000 --dirty 0.05"
+	export MB_INGEST=-q MB_VALIDATE="--schema $ROOT/pipelines/schemas/orders.json --quiet"
+	run timeout 20 "$SD/mb-stream" orders
+	assert_failure 1
+	assert_line --index 0 --partial "mb-write: lake/quarantine/orders"
+	assert_line --partial "mb-stream: orders: "
+}
+
 @test "mb-stream: usage errors are status 2" {
 	cd "$T"
 	run "$SD/mb-stream"
