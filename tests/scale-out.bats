@@ -61,7 +61,10 @@ setup_file() {
 		ssh-keygen -q -t ed25519 -N '' -C "host$h" -f "$T/host$h"
 		echo "$addr $(cut -d' ' -f1,2 "$T/host$h.pub")" >> "$T/known_hosts"
 		mkdir "$T/disk$h"
-		# the mb tools at the same path as here, as if installed alike
+		# the mb tools at the same path as here, as if installed alike;
+		# a home on the host's own disk, so that the remote shell reads
+		# none of this machine's rc files (whatever they print would be
+		# in the job's output)
 		cat > "$T/sshd$h.conf" <<-EOF
 		ListenAddress $addr
 		HostKey $T/host$h
@@ -72,7 +75,7 @@ setup_file() {
 		KbdInteractiveAuthentication no
 		UsePAM no
 		StrictModes no
-		SetEnv PATH=$(dirname "$(command -v mb-agg)"):/usr/bin:/bin LC_ALL=C TZ=UTC "ASAN_OPTIONS=$ASAN_OPTIONS" "UBSAN_OPTIONS=$UBSAN_OPTIONS"
+		SetEnv HOME=$T/remote PATH=$(dirname "$(command -v mb-agg)"):/usr/bin:/bin LC_ALL=C TZ=UTC "ASAN_OPTIONS=$ASAN_OPTIONS" "UBSAN_OPTIONS=$UBSAN_OPTIONS"
 		EOF
 		ip netns exec "$ns" sh -c "mount --bind '$T/disk$h' '$T/remote' &&
 			exec /usr/sbin/sshd -f '$T/sshd$h.conf' -E '$T/sshd$h.log'" 3>&- 9>&-
@@ -138,6 +141,9 @@ merge() {
 @test "scale-out: two hosts over ssh run mb-agg and mb-rfm --partial on their share of the files; the merge is byte for byte the single-host run" {
 	run mb-cat --files lake/silver/orders
 	assert_equal "${#lines[@]}" 6
+	run ssh -F "$T/ssh_config" "$(host_addr 2)" 'echo "$HOME"; command -v mb-agg'
+	assert_output "$T/remote
+$(command -v mb-agg)"
 	run on_hosts "$LOGINS"
 	assert_success
 	assert_output ""
