@@ -52,6 +52,8 @@ main(int argc, char *argv[])
 	mb_buf_free(&text);
 	printf("types=%d props=%d required=%d closed=%d\n", mb_schema_types(s),
 	    mb_schema_nprops(s), mb_schema_nrequired(s), mb_schema_closed(s));
+	/* before the lines that libmb's output writes */
+	fflush(stdout);
 	if ((in = mb_in_open("-", 0)) == NULL)
 		mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
 	while (mb_in_line(in, &l) == 1) {
