@@ -330,10 +330,12 @@ m=__HIVE_DEFAULT_PARTITION__/d=__HIVE_DEFAULT_PARTITION__/part-00000000000000000
 }
 
 @test "--commit-interval in a paced stream: commits in the background, each record in one of them, the tee in the same order" {
-	mb-gen --rate 4000 -n 2000 --stamp | mb-write --tee --commit-interval 0.05 "$D" >"$BATS_TEST_TMPDIR/tee"
+	# two seconds of records: several commits even when a loaded machine
+	# (the ASan pass) makes each one slow
+	mb-gen --rate 1000 -n 2000 --stamp | mb-write --tee --commit-interval 0.05 "$D" >"$BATS_TEST_TMPDIR/tee"
 	run bash -c "mb-cat '$D' | cmp - '$BATS_TEST_TMPDIR/tee' && wc -l <'$BATS_TEST_TMPDIR/tee'"
 	assert_output "2000"
-	# about ten commits, one after another, adding up to the records
+	# commits (about forty), one after another, adding up to the records
 	run bash -c "mb-lake log '$D' | awk 'NR > 1 { n++; r += \$6; if (\$1 != n - 1) bad++ } END { print (n >= 4), r, bad + 0 }'"
 	assert_output "1 2000 0"
 	run mb-lake verify "$D"
