@@ -505,10 +505,7 @@ main(int argc, char *argv[])
 			mb_die(MB_EXIT_FAIL, "%s", mb_errmsg());
 		R.curname = path;
 		while ((rc = mb_in_line(R.in, &ln)) > 0) {
-			size_t k = 0;
-			while (k < ln.len && (ln.p[k] == ' ' || ln.p[k] == '\t'))
-				k++;
-			if (k == ln.len && !ln.toolong)
+			if (mb_line_blank(&ln))
 				continue;
 			R.curline = ln.lineno;
 			if (R.merge)

@@ -978,14 +978,11 @@ main(int argc, char *argv[])
 		if (V.qw != NULL)
 			mb_in_set_timeout(in, 500);
 		while (!stopsig && (rc = mb_in_line(in, &ln)) != 0) {
-			size_t k = 0;
 			if (rc == 2)
 				continue;	/* idle, or a signal */
 			if (rc < 0)
 				break;
-			while (k < ln.len && (ln.p[k] == ' ' || ln.p[k] == '\t'))
-				k++;
-			if (k == ln.len && !ln.toolong)
+			if (mb_line_blank(&ln))
 				continue;	/* a blank line is not a record */
 			process(r, &ln);
 		}

@@ -123,6 +123,17 @@ mb_in *mb_in_fdopen(int fd, const char *name, size_t maxline);
  * With a timeout set, also 2: no whole line yet (the time passed or a
  * signal came); call again later, nothing is lost. */
 int mb_in_line(mb_in *in, mb_line *line);
+/* 1 when the line holds only spaces and tabs (and is not a cut long line):
+ * a blank line is not a record. */
+static inline int
+mb_line_blank(const mb_line *ln)
+{
+	size_t k = 0;
+
+	while (k < ln->len && (ln->p[k] == ' ' || ln->p[k] == '\t'))
+		k++;
+	return k == ln->len && !ln->toolong;
+}
 /* For a tool that must act while its input is idle (commit on a clock or
  * on SIGTERM): a read waits at most ms milliseconds (-1: no limit) and a
  * signal ends the wait; mb_in_line then returns 2.  May be called before
